@@ -1,0 +1,68 @@
+# The commands the README shows. `make up` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := 1
+# cdk.json runs `python3 app.py`: make it the project's interpreter.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install up keys synth deploy lint test test-unit test-infra test-integration test-e2e test-localstack clean
+
+install: $(STAMP) node_modules/.installed
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Run Ventanilla locally (embedded emulator, sample data) at http://127.0.0.1:3000 until Ctrl-C.
+up: install
+	$(BIN)/ventanilla up
+
+## Print the local per-channel API keys (CHANNEL=KEY).
+keys:
+	@$(BIN)/ventanilla keys
+
+synth: install
+	npx cdk synth --quiet
+
+## Deploy to the AWS account in your credentials (run `npx cdk bootstrap` once per account/region).
+deploy: install
+	npx cdk deploy
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app.py infra shared functions ventanilla_local
+
+## The whole suite: lint, unit, infra, integration and end-to-end tests.
+test: lint
+	$(BIN)/pytest -m "unit or infra or integration or e2e"
+
+test-unit: install
+	$(BIN)/pytest -m unit
+
+test-infra: install
+	$(BIN)/pytest -m infra
+
+test-integration: install
+	$(BIN)/pytest -m integration
+
+test-e2e: install
+	$(BIN)/pytest -m e2e
+
+## Integration and e2e tests against LocalStack (needs a Docker engine; not available on CI here).
+test-localstack: install
+	$(BIN)/python -m pip install --quiet -r requirements-localstack.txt
+	$(BIN)/pytest -p tests.localstack_plugin -m "integration or e2e"
+
+clean:
+	rm -rf cdk.out .cache .ventanilla .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,66 @@
+"""GET /v1/citizens/{citizen_id} and GET /v1/citizens?phone=…|email=…|national_id=…|handle=…|login_subject=…"""
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.citizens.models import CitizenResponse, CitizenSearchResponse
+from functions.citizens.service import find_citizens, get_citizen
+from shared.api import api_key_guard, create_resolver
+from shared.config import get_read_api_settings
+from shared.models.citizen import IdentifierKind
+from shared.observability import logger, metrics, tracer
+from shared.repositories.citizens import DynamoDBCitizenRepository
+
+app = create_resolver(guards=[api_key_guard(lambda: get_read_api_settings().operator_api_key_id, "operators")])
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Timeline entries per page")]
+OptionalText = Annotated[str | None, Query(max_length=320)]
+
+
+@lru_cache(maxsize=1)
+def _citizens() -> DynamoDBCitizenRepository:
+    return DynamoDBCitizenRepository(boto3.client("dynamodb"), get_read_api_settings().table_name)
+
+
+@app.get("/v1/citizens/<citizen_id>", summary="A citizen with their timeline across channels", tags=["citizens"])
+@tracer.capture_method
+def handle_get_citizen(
+    citizen_id: Annotated[str, Path(pattern=r"^cit-[0-9a-f]{32}$")],
+    limit: Limit = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> CitizenResponse:
+    return get_citizen(citizen_id, _citizens(), limit=limit, cursor=cursor)
+
+
+@app.get("/v1/citizens", summary="Find citizens by one identifier (any format)", tags=["citizens"])
+@tracer.capture_method
+def handle_find_citizens(
+    phone: OptionalText = None,
+    email: OptionalText = None,
+    national_id: OptionalText = None,
+    handle: Annotated[str | None, Query(max_length=320, description="platform:handle, e.g. facebook:mjhg87")] = None,
+    login_subject: OptionalText = None,
+    limit: Limit = 20,
+) -> CitizenSearchResponse:
+    given = {
+        IdentifierKind.PHONE: phone,
+        IdentifierKind.EMAIL: email,
+        IdentifierKind.NATIONAL_ID: national_id,
+        IdentifierKind.SOCIAL: handle,
+        IdentifierKind.LOGIN_SUBJECT: login_subject,
+    }
+    query = {kind: value for kind, value in given.items() if value}
+    found = find_citizens(query, _citizens(), default_region=get_read_api_settings().default_phone_region, limit=limit)
+    return CitizenSearchResponse(citizens=found)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Ventanilla infrastructure (AWS CDK). Never imported by runtime code."""

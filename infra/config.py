@@ -1,0 +1,103 @@
+"""Per-environment configuration read from CDK context, plus the one list of channels and functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_logs as logs
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = PROJECT_ROOT / "functions"
+SHARED_DIR = PROJECT_ROOT / "shared"
+REQUIREMENTS_FILE = PROJECT_ROOT / "requirements.txt"
+CACHE_DIR = PROJECT_ROOT / ".cache"
+
+CONTEXT_ENVIRONMENTS = "ventanilla:environments"
+CONTEXT_ENV_SELECTOR = "env"
+DEFAULT_ENVIRONMENT = "dev"
+
+# The single source of truth for the channels (one ingest function, one route and one API client each)
+# and for the other functions' directory names under functions/.
+CHANNELS: tuple[str, ...] = ("phone", "messaging", "email", "chat", "social", "web", "mobile", "office")
+IDENTITY_FUNCTION = "identity"
+CITIZENS_FUNCTION = "citizens"
+OPERATOR_CLIENT = "operator"
+ALL_FUNCTIONS: tuple[str, ...] = (*CHANNELS, IDENTITY_FUNCTION, CITIZENS_FUNCTION)
+
+# The domain event that links ingest to identity resolution.
+INGEST_EVENT_SOURCE = "ventanilla.ingest"
+TOUCHPOINT_RECORDED = "TouchpointRecorded"
+
+_RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class EnvironmentConfig(BaseModel):
+    """What differs between environments; everything else is fixed in the constructs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    log_retention_days: int = 30
+    removal_policy: Literal["retain", "destroy"] = "retain"
+    api_throttle_rate_limit: float = Field(default=50, gt=0)
+    api_throttle_burst_limit: int = Field(default=100, gt=0)
+    api_monthly_quota: int = Field(default=1_000_000, gt=0)
+    default_phone_region: str = Field(default="MX", pattern=r"^[A-Z]{2}$")
+    lambda_memory_mb: int = Field(default=512, ge=128, le=10240)
+    lambda_timeout_seconds: int = Field(default=15, ge=1, le=900)
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _known_retention(cls, value: int) -> int:
+        if value not in _RETENTION_BY_DAYS:
+            raise ValueError(f"log_retention_days must be one of {sorted(_RETENTION_BY_DAYS)}")
+        return value
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return _RETENTION_BY_DAYS[self.log_retention_days]
+
+    @property
+    def cdk_removal_policy(self) -> RemovalPolicy:
+        return RemovalPolicy.RETAIN if self.removal_policy == "retain" else RemovalPolicy.DESTROY
+
+    @property
+    def lambda_timeout(self) -> Duration:
+        return Duration.seconds(self.lambda_timeout_seconds)
+
+    @classmethod
+    def from_context(cls, environments: Any, env_name: str | None) -> EnvironmentConfig:
+        """Build the config for `env_name` from the `ventanilla:environments` context value."""
+        name = env_name or DEFAULT_ENVIRONMENT
+        if not isinstance(environments, Mapping) or not environments:
+            raise ValueError(f"CDK context '{CONTEXT_ENVIRONMENTS}' is missing or empty (see cdk.json)")
+        if name not in environments:
+            raise ValueError(f"Unknown environment '{name}'; cdk.json defines: {', '.join(sorted(environments))}")
+        return cls.model_validate({"name": name, **environments[name]})

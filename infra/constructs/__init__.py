@@ -1,0 +1,1 @@
+"""Reusable constructs, one module per concern; `infra/stack.py` composes them."""

@@ -1,0 +1,58 @@
+"""Data: the customer-managed KMS key and the single DynamoDB table (single-table design)."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from infra.config import EnvironmentConfig
+
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+TTL_ATTRIBUTE = "expires_at"
+
+
+class DataConstruct(Construct):
+    """One KMS key (table, bus and queue encryption) and the one table every function uses."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, construct_id)
+
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Ventanilla data key: DynamoDB table, EventBridge bus and dead-letter queue",
+            enable_key_rotation=True,
+            removal_policy=config.cdk_removal_policy,
+            pending_window=Duration.days(30),
+        )
+
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            removal_policy=config.cdk_removal_policy,
+        )
+
+    def grant_table(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Exactly these `dynamodb:*` actions on the table itself (no indexes: it has none yet)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=[f"dynamodb:{action}" for action in actions], resource_arns=[self.table.table_arn]
+        )
+
+    def grant_key(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Exactly these `kms:*` actions on the data key."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=[f"kms:{action}" for action in actions], resource_arns=[self.key.key_arn]
+        )

@@ -1,0 +1,116 @@
+"""Events: the custom EventBridge bus, the shared dead-letter queue and the rules that route domain events."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import EnvironmentConfig
+
+RULE_RETRY_ATTEMPTS = 8
+RULE_MAX_EVENT_AGE = Duration.hours(2)
+ASYNC_RETRY_ATTEMPTS = 2
+ASYNC_MAX_EVENT_AGE = Duration.hours(2)
+
+
+@jsii.implements(lambda_.IDestination)
+class _EncryptedQueueDestination:
+    """Like `aws_lambda_destinations.SqsDestination`, but grants only what sending to a KMS-encrypted queue needs.
+
+    (`SqsDestination` uses `Queue.grant_send_messages`, which adds `kms:ReEncrypt*` and `kms:GenerateDataKey*`.)
+    """
+
+    def __init__(self, queue: sqs.IQueue, key: kms.IKey) -> None:
+        self._queue = queue
+        self._key = key
+
+    def bind(
+        self, scope: Construct, fn: lambda_.IFunction, *, type: lambda_.DestinationType
+    ) -> lambda_.DestinationConfig:
+        iam.Grant.add_to_principal(grantee=fn, actions=["sqs:SendMessage"], resource_arns=[self._queue.queue_arn])
+        iam.Grant.add_to_principal(
+            grantee=fn, actions=["kms:GenerateDataKey", "kms:Decrypt"], resource_arns=[self._key.key_arn]
+        )
+        return lambda_.DestinationConfig(destination=self._queue.queue_arn)
+
+
+class EventsConstruct(Construct):
+    """One custom bus for every domain event, plus one dead-letter queue for everything that could not be delivered.
+
+    `route()` is the only way a rule is added, so every rule has the same retry policy and DLQ, and every
+    function it targets gets the same asynchronous-invocation failure handling.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        self._key = key
+        self._async_configured: set[str] = set()
+
+        self.bus = events.EventBus(self, "Bus", description="Ventanilla domain events", kms_key=key)
+
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=config.cdk_removal_policy,
+        )
+
+        # EventBridge itself writes undeliverable events to the DLQ (a rule target's dead-letter queue),
+        # so the service needs the key to encrypt them. Scoped to this account's rules.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeRuleDeadLetters",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+
+    def route(
+        self,
+        rule_id: str,
+        *,
+        source: str,
+        detail_type: str,
+        function: lambda_.Function,
+    ) -> events.Rule:
+        """Send events with this source and detail-type on the bus to `function`."""
+        rule = events.Rule(
+            self,
+            rule_id,
+            event_bus=self.bus,
+            description=f"{source} / {detail_type} -> {function.node.path}",
+            event_pattern=events.EventPattern(source=[source], detail_type=[detail_type]),
+        )
+        rule.add_target(
+            targets.LambdaFunction(
+                function,
+                retry_attempts=RULE_RETRY_ATTEMPTS,
+                max_event_age=RULE_MAX_EVENT_AGE,
+                dead_letter_queue=self.dead_letter_queue,
+            )
+        )
+        self._configure_async_failures(function)
+        return rule
+
+    def _configure_async_failures(self, function: lambda_.Function) -> None:
+        """EventBridge invokes asynchronously: failed invocations go to the DLQ after two Lambda retries."""
+        if function.node.addr in self._async_configured:
+            return
+        self._async_configured.add(function.node.addr)
+        function.configure_async_invoke(
+            on_failure=_EncryptedQueueDestination(self.dead_letter_queue, self._key),
+            retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            max_event_age=ASYNC_MAX_EVENT_AGE,
+        )

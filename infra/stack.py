@@ -1,0 +1,205 @@
+"""The Ventanilla stack: composes the constructs, tags them, acknowledges cdk-nag findings, exposes outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Acknowledgment, CfnOutput, Stack, Tags, Validations
+from aws_cdk import aws_apigateway as apigateway
+from constructs import Construct, IConstruct
+
+from infra.config import (
+    CHANNELS,
+    CITIZENS_FUNCTION,
+    IDENTITY_FUNCTION,
+    INGEST_EVENT_SOURCE,
+    OPERATOR_CLIENT,
+    TOUCHPOINT_RECORDED,
+    EnvironmentConfig,
+)
+from infra.constructs.api import ApiConstruct
+from infra.constructs.data import DataConstruct
+from infra.constructs.events import EventsConstruct
+from infra.constructs.function import VentanillaFunction
+from infra.constructs.layer import DependencyLayerConstruct
+
+STACK_ID = "Ventanilla"
+
+# Environment variable names the functions read (shared/config.py).
+TABLE_NAME = "TABLE_NAME"
+EVENT_BUS_NAME = "EVENT_BUS_NAME"
+CHANNEL = "CHANNEL"
+CHANNEL_API_KEY_ID = "CHANNEL_API_KEY_ID"
+OPERATOR_API_KEY_ID = "OPERATOR_API_KEY_ID"
+DEFAULT_PHONE_REGION = "DEFAULT_PHONE_REGION"
+
+# What DynamoDB and KMS allow each kind of function to do; nothing else is granted on the table or key.
+CHANNEL_TABLE_ACTIONS = ("GetItem", "PutItem")
+IDENTITY_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "ConditionCheckItem")
+CITIZENS_TABLE_ACTIONS = ("GetItem", "Query", "BatchGetItem")
+WRITER_KEY_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
+READER_KEY_ACTIONS = ("Decrypt",)
+
+TOUCHPOINT_RECORDED_RULE = "TouchpointRecordedToIdentity"
+
+# Reasons for the cdk-nag findings accepted in `VentanillaStack._acknowledge_findings`.
+L1_REASON = (
+    "Python 3.13 is chosen deliberately: the project targets Python 3.12/3.13 and the dependency layer is built "
+    "for cp313/arm64; moving to a newer runtime is a planned change (layer, tests, local runtime), not an upgrade "
+    "the linter should force."
+)
+XRAY_REASON = (
+    "The only Resource::* statement is xray:PutTraceSegments/PutTelemetryRecords added by active tracing; X-Ray "
+    "does not support resource-level permissions. Table, key, bus and queue statements name their resources."
+)
+APIG4_REASON = (
+    "Channel systems are machine clients: each method requires that channel's own API key (API Gateway checks it "
+    "and its usage plan), and each handler also checks the caller's key id against its own CHANNEL_API_KEY_ID / "
+    "OPERATOR_API_KEY_ID. An operator Cognito authorizer for the read API is planned and will replace the key there."
+)
+COG4_REASON = (
+    "No Cognito user pool yet: callers are channel systems authenticated by per-client API keys (checked by API "
+    "Gateway and again by the handler). The operator Cognito authorizer comes with the operator console."
+)
+APIG3_REASON = (
+    "WAF is optional and the deploying agency's decision (cost, existing perimeter, managed rule sets); the stage "
+    "already has per-client API keys, usage-plan throttling and quotas, and request validation."
+)
+IAM4_APIGW_REASON = (
+    "Account-level role that lets API Gateway write execution logs (required by the stage's ERROR logging); "
+    "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for exactly this role and is only "
+    "assumable by apigateway.amazonaws.com."
+)
+SQS3_REASON = (
+    "This queue IS the dead-letter queue (EventBridge rule targets and failed async Lambda invocations); a DLQ "
+    "of a DLQ would only move the problem. Messages are kept 14 days (the SQS maximum) for inspection and redrive."
+)
+
+
+def channel_route(channel: str) -> str:
+    return f"/v1/channels/{channel}/touchpoints"
+
+
+CITIZENS_ROUTES = ("/v1/citizens", "/v1/citizens/{citizen_id}")
+
+
+class VentanillaStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"Ventanilla omnichannel citizen-engagement backend ({config.name})",
+            **kwargs,
+        )
+        self.config = config
+
+        self.data = DataConstruct(self, "Data", config=config)
+        self.events = EventsConstruct(self, "Events", config=config, key=self.data.key)
+        self.api = ApiConstruct(self, "Api", config=config)
+        self.layer = DependencyLayerConstruct(self, "DependencyLayer", removal_policy=config.cdk_removal_policy)
+        self.functions: dict[str, VentanillaFunction] = {}
+        self.api_keys: dict[str, apigateway.IApiKey] = {}
+        self.methods: list[apigateway.Method] = []
+
+        table_name = self.data.table.table_name
+        bus_name = self.events.bus.event_bus_name
+
+        for channel in CHANNELS:
+            api_key = self._api_key(channel)
+            function = self._function(
+                channel,
+                f"Ventanilla {channel} channel ingest",
+                {
+                    TABLE_NAME: table_name,
+                    EVENT_BUS_NAME: bus_name,
+                    CHANNEL: channel,
+                    CHANNEL_API_KEY_ID: api_key.key_id,
+                },
+            )
+            self.data.grant_table(function.role, *CHANNEL_TABLE_ACTIONS)
+            self.data.grant_key(function.role, *WRITER_KEY_ACTIONS)
+            self.events.bus.grant_put_events_to(function.role)
+            self.methods.append(self.api.add_route("POST", channel_route(channel), function.function))
+
+        identity = self._function(
+            IDENTITY_FUNCTION,
+            "Ventanilla identity resolution",
+            {
+                TABLE_NAME: table_name,
+                EVENT_BUS_NAME: bus_name,
+                DEFAULT_PHONE_REGION: config.default_phone_region,
+            },
+        )
+        self.data.grant_table(identity.role, *IDENTITY_TABLE_ACTIONS)
+        self.data.grant_key(identity.role, *WRITER_KEY_ACTIONS)
+        self.events.bus.grant_put_events_to(identity.role)
+        self.touchpoint_rule = self.events.route(
+            TOUCHPOINT_RECORDED_RULE,
+            source=INGEST_EVENT_SOURCE,
+            detail_type=TOUCHPOINT_RECORDED,
+            function=identity.function,
+        )
+
+        operator_key = self._api_key(OPERATOR_CLIENT)
+        citizens = self._function(
+            CITIZENS_FUNCTION,
+            "Ventanilla citizen read API",
+            {
+                TABLE_NAME: table_name,
+                OPERATOR_API_KEY_ID: operator_key.key_id,
+                DEFAULT_PHONE_REGION: config.default_phone_region,
+            },
+        )
+        self.data.grant_table(citizens.role, *CITIZENS_TABLE_ACTIONS)
+        self.data.grant_key(citizens.role, *READER_KEY_ACTIONS)
+        for path in CITIZENS_ROUTES:
+            self.methods.append(self.api.add_route("GET", path, citizens.function))
+
+        self._acknowledge_findings()
+
+        Tags.of(self).add("Project", "Ventanilla")
+        Tags.of(self).add("Environment", config.name)
+        Tags.of(self).add("ManagedBy", "aws-cdk")
+
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL (stage included)")
+        CfnOutput(self, "TableName", value=table_name)
+        CfnOutput(self, "EventBusName", value=bus_name)
+        CfnOutput(self, "DeadLetterQueueUrl", value=self.events.dead_letter_queue.queue_url)
+
+    def _function(self, name: str, description: str, environment: dict[str, str]) -> VentanillaFunction:
+        function = VentanillaFunction(
+            self,
+            f"{name.capitalize()}Function",
+            name=name,
+            config=self.config,
+            layer=self.layer.layer,
+            environment=environment,
+            description=description,
+        )
+        self.functions[name] = function
+        return function
+
+    def _api_key(self, client: str) -> apigateway.IApiKey:
+        api_key = self.api.add_api_key(client)
+        self.api_keys[client] = api_key
+        return api_key
+
+    def _acknowledge_findings(self) -> None:
+        """cdk-nag AwsSolutions findings accepted on purpose, each at the narrowest scope that carries it."""
+        for function in self.functions.values():
+            _acknowledge(function.function, "AwsSolutions-L1", L1_REASON)
+            _acknowledge(function.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+        for method in self.methods:
+            _acknowledge(method, "AwsSolutions-APIG4", APIG4_REASON)
+            _acknowledge(method, "AwsSolutions-COG4", COG4_REASON)
+        _acknowledge(self.api.stage, "AwsSolutions-APIG3", APIG3_REASON)
+        _acknowledge(
+            self.api.rest_api.node.find_child("CloudWatchRole"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            IAM4_APIGW_REASON,
+        )
+        _acknowledge(self.events.dead_letter_queue, "AwsSolutions-SQS3", SQS3_REASON)
+
+
+def _acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason))

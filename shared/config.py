@@ -1,0 +1,53 @@
+"""Settings per function, read once from the environment the CDK stack gives it; missing ones fail fast."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.models.touchpoint import Channel
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+class ObservabilitySettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    service_name: str = Field(alias="POWERTOOLS_SERVICE_NAME")
+
+
+class TableSettings(ObservabilitySettings):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+
+
+class IngestSettings(TableSettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    channel: Channel = Field(alias="CHANNEL")
+    channel_api_key_id: str = Field(alias="CHANNEL_API_KEY_ID", min_length=1)
+
+
+class IdentitySettings(TableSettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    default_phone_region: str = Field(alias="DEFAULT_PHONE_REGION", min_length=2, max_length=2)
+
+
+class ReadApiSettings(TableSettings):
+    operator_api_key_id: str = Field(alias="OPERATOR_API_KEY_ID", min_length=1)
+    default_phone_region: str = Field(alias="DEFAULT_PHONE_REGION", min_length=2, max_length=2)
+
+
+@lru_cache(maxsize=1)
+def get_ingest_settings() -> IngestSettings:
+    return IngestSettings.model_validate(dict(os.environ))
+
+
+@lru_cache(maxsize=1)
+def get_identity_settings() -> IdentitySettings:
+    return IdentitySettings.model_validate(dict(os.environ))
+
+
+@lru_cache(maxsize=1)
+def get_read_api_settings() -> ReadApiSettings:
+    return ReadApiSettings.model_validate(dict(os.environ))

@@ -1,0 +1,103 @@
+"""The REST app every channel function serves: one POST route from channel body to stored touchpoint.
+
+No `from __future__ import annotations` here: the route signature is built at run time from the
+channel's request model and Powertools must see the real annotation.
+
+A channel supplies only its request model and a pure adapter (request -> Touchpoint); everything
+else — validation, key check, idempotent store, publish, response — is the same for all eight.
+"""
+
+from collections.abc import Callable
+from functools import lru_cache
+from http import HTTPStatus
+from typing import Annotated, Any, TypeVar
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel
+
+from shared.api import ErrorResponse, api_key_guard, create_resolver
+from shared.config import get_ingest_settings
+from shared.events import EventBridgePublisher
+from shared.ingest.service import record_touchpoint
+from shared.models.touchpoint import Channel, Touchpoint
+from shared.observability import logger, metrics, tracer
+from shared.repositories.touchpoints import DynamoDBTouchpointRepository
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+
+
+class TouchpointAcceptedResponse(BaseModel):
+    touchpoint_id: str
+    channel: Channel
+    status: str = "accepted"
+
+
+@lru_cache(maxsize=1)
+def get_repository() -> DynamoDBTouchpointRepository:
+    settings = get_ingest_settings()
+    return DynamoDBTouchpointRepository(boto3.client("dynamodb"), settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def get_publisher() -> EventBridgePublisher:
+    return EventBridgePublisher(boto3.client("events"), get_ingest_settings().event_bus_name)
+
+
+def build_ingest_app(
+    channel: Channel,
+    request_model: type[RequestT],
+    to_touchpoint: Callable[[RequestT], Touchpoint],
+    *,
+    summary: str,
+) -> APIGatewayRestResolver:
+    app = create_resolver(
+        guards=[api_key_guard(lambda: get_ingest_settings().channel_api_key_id, f"channel {channel.value}")]
+    )
+    path = f"/v1/channels/{channel.value}/touchpoints"
+    error_responses: dict[int, Any] = {
+        code: {"description": text, "content": {"application/json": {"model": ErrorResponse}}}
+        for code, text in (
+            (400, "Malformed JSON"),
+            (403, "Missing API key or key of another channel"),
+            (409, "Message id reused for different content"),
+            (413, "Body over 256 KB"),
+            (422, "A field is missing or has the wrong type"),
+            (503, "Stored but not yet announced, or throttled: retry"),
+        )
+    }
+
+    @app.post(
+        path,
+        summary=summary,
+        tags=[f"channel: {channel.value}"],
+        operation_id=f"post_{channel.value}_touchpoint",
+        responses={
+            202: {"description": "Accepted (also for a retried delivery: same touchpoint id)"},
+            **error_responses,
+        },
+    )
+    @tracer.capture_method
+    def handle_post_touchpoint(request: Annotated[request_model, Body()]) -> Response[TouchpointAcceptedResponse]:  # type: ignore[valid-type]
+        touchpoint = to_touchpoint(request)
+        outcome = record_touchpoint(
+            touchpoint, get_repository(), get_publisher(), correlation_id=logger.get_correlation_id()
+        )
+        metrics.add_dimension(name="channel", value=channel.value)
+        metrics.add_metric(
+            name="TouchpointsAccepted" if outcome.created else "TouchpointsReplayed", unit=MetricUnit.Count, value=1
+        )
+        logger.info(
+            "touchpoint recorded", extra={"touchpoint_id": outcome.touchpoint_id, "replay": not outcome.created}
+        )
+        body = TouchpointAcceptedResponse(touchpoint_id=outcome.touchpoint_id, channel=channel)
+        return Response(
+            status_code=HTTPStatus.ACCEPTED.value,
+            content_type=content_types.APPLICATION_JSON,
+            body=body,
+            headers={"Idempotent-Replay": "false" if outcome.created else "true"},
+        )
+
+    return app

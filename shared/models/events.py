@@ -1,0 +1,50 @@
+"""Domain events on the Ventanilla bus: one model per detail-type, shared by producers and consumers.
+
+Events are thin on purpose: they carry ids, not personal data, so the bus, its archive and its
+dead-letter queue never hold a citizen's name, phone or message. Consumers read what they need by key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.models.citizen import IdentifierKind
+from shared.models.touchpoint import Channel
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DomainEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    SOURCE: ClassVar[str]
+    version: str = "1"
+    correlation_id: str | None = None
+    emitted_at: datetime = Field(default_factory=_now)
+
+    @classmethod
+    def detail_type(cls) -> str:
+        return cls.__name__
+
+
+class TouchpointRecorded(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.ingest"
+
+    touchpoint_id: str
+    channel: Channel
+    occurred_at: datetime
+
+
+class CitizenResolved(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.identity"
+
+    touchpoint_id: str
+    citizen_id: str
+    outcome: Literal["created", "matched"]
+    matched_on: list[IdentifierKind] = Field(default_factory=list)
+    conflicting: list[IdentifierKind] = Field(default_factory=list)

@@ -1,0 +1,451 @@
+"""Template assertions on the synthesized Ventanilla stack (one synth for the whole module, see conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Match
+
+from infra.app_builder import cdk_json_context
+from infra.config import (
+    ALL_FUNCTIONS,
+    CHANNELS,
+    CITIZENS_FUNCTION,
+    CONTEXT_ENVIRONMENTS,
+    IDENTITY_FUNCTION,
+    INGEST_EVENT_SOURCE,
+    OPERATOR_CLIENT,
+    TOUCHPOINT_RECORDED,
+    EnvironmentConfig,
+)
+from infra.constructs.api import CLIENT_METADATA_KEY, STAGE_NAME
+from infra.constructs.function import FUNCTION_METADATA_KEY
+from infra.stack import STACK_ID
+from tests.infra.conftest import Synthesized, build_test_app
+
+pytestmark = pytest.mark.infra
+
+DEV = EnvironmentConfig.from_context(cdk_json_context()[CONTEXT_ENVIRONMENTS], "dev")
+FORBIDDEN_TABLE_ACTIONS = {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:*", "dynamodb:BatchWriteItem"}
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _functions(synthesized: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Ventanilla function name -> (logical id, resource), from the `ventanilla:function` metadata."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for logical_id, resource in synthesized.of_type("AWS::Lambda::Function").items():
+        name = resource.get("Metadata", {}).get(FUNCTION_METADATA_KEY)
+        assert name, f"{logical_id} is a Lambda function without {FUNCTION_METADATA_KEY} metadata (a CDK helper?)"
+        assert name not in found, f"two functions named {name}"
+        found[name] = (logical_id, resource)
+    return found
+
+
+def _function_id(synthesized: Synthesized, name: str) -> str:
+    return _functions(synthesized)[name][0]
+
+
+def _statements_of_role(synthesized: Synthesized, role_id: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in synthesized.of_type("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def _actions_of_function(synthesized: Synthesized, name: str) -> set[str]:
+    role_id = _functions(synthesized)[name][1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    actions: set[str] = set()
+    for statement in _statements_of_role(synthesized, role_id):
+        assert statement["Effect"] == "Allow"
+        action = statement["Action"]
+        actions.update([action] if isinstance(action, str) else action)
+    return actions
+
+
+def _routes(synthesized: Synthesized) -> list[tuple[str, str, dict[str, Any]]]:
+    """(HTTP method, full resource path, method properties) for every API Gateway method."""
+    rest_api_ids = list(synthesized.of_type("AWS::ApiGateway::RestApi"))
+    assert len(rest_api_ids) == 1
+    resources = synthesized.of_type("AWS::ApiGateway::Resource")
+
+    def path_of(resource_ref: dict[str, Any]) -> str:
+        if "Fn::GetAtt" in resource_ref:  # the root resource
+            assert resource_ref["Fn::GetAtt"] == [rest_api_ids[0], "RootResourceId"]
+            return ""
+        props = resources[resource_ref["Ref"]]["Properties"]
+        return f"{path_of(props['ParentId'])}/{props['PathPart']}"
+
+    return [
+        (props["HttpMethod"], path_of(props["ResourceId"]), props)
+        for props in (m["Properties"] for m in synthesized.of_type("AWS::ApiGateway::Method").values())
+    ]
+
+
+def _integration_function_id(method_props: dict[str, Any]) -> str:
+    parts = method_props["Integration"]["Uri"]["Fn::Join"][1]
+    (function_id,) = [p["Fn::GetAtt"][0] for p in parts if isinstance(p, dict) and "Fn::GetAtt" in p]
+    return function_id
+
+
+# --- functions -----------------------------------------------------------------------------------------------------
+
+
+def test_ten_functions_and_no_cdk_helper_functions(synthesized: Synthesized) -> None:
+    assert sorted(_functions(synthesized)) == sorted(ALL_FUNCTIONS)
+    assert len(ALL_FUNCTIONS) == 10
+    assert not [r for r in synthesized.resources.values() if r["Type"].startswith("Custom::")]
+    assert not synthesized.of_type("AWS::CloudFormation::CustomResource")
+
+
+def test_each_function_has_its_own_role(synthesized: Synthesized) -> None:
+    roles = [resource["Properties"]["Role"]["Fn::GetAtt"][0] for _, resource in _functions(synthesized).values()]
+    assert len(set(roles)) == len(roles) == 10
+    for role_id in roles:
+        role = synthesized.resources[role_id]
+        assert role["Type"] == "AWS::IAM::Role"
+        assert "ManagedPolicyArns" not in role["Properties"]  # no AWSLambdaBasicExecutionRole
+
+
+@pytest.mark.parametrize("name", ALL_FUNCTIONS)
+def test_function_settings(synthesized: Synthesized, name: str) -> None:
+    logical_id, resource = _functions(synthesized)[name]
+    props = resource["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == f"functions.{name}.handler.lambda_handler"
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["MemorySize"] == DEV.lambda_memory_mb == 512
+    assert props["Timeout"] == DEV.lambda_timeout_seconds
+    assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    assert props["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
+    log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
+    assert synthesized.resources[log_group_id]["Properties"]["RetentionInDays"] == DEV.log_retention_days
+    (layer_id,) = synthesized.of_type("AWS::Lambda::LayerVersion")
+    assert props["Layers"] == [{"Ref": layer_id}]
+    env = props["Environment"]["Variables"]
+    assert env["POWERTOOLS_SERVICE_NAME"] == f"ventanilla-{name}"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Ventanilla"
+    assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    assert "FunctionName" not in props
+    # its log-writing permission is scoped to its own log group
+    role_id = props["Role"]["Fn::GetAtt"][0]
+    log_statements = [s for s in _statements_of_role(synthesized, role_id) if "logs:PutLogEvents" in s["Action"]]
+    assert [s["Resource"] for s in log_statements] == [{"Fn::GetAtt": [log_group_id, "Arn"]}], logical_id
+
+
+def test_environment_variables(synthesized: Synthesized) -> None:
+    (table_id,) = synthesized.of_type("AWS::DynamoDB::Table")
+    (bus_id,) = synthesized.of_type("AWS::Events::EventBus")
+    keys = {r["Metadata"][CLIENT_METADATA_KEY]: i for i, r in synthesized.of_type("AWS::ApiGateway::ApiKey").items()}
+    functions = _functions(synthesized)
+    for channel in CHANNELS:
+        env = functions[channel][1]["Properties"]["Environment"]["Variables"]
+        assert env["TABLE_NAME"] == {"Ref": table_id}
+        assert env["EVENT_BUS_NAME"] == {"Ref": bus_id}
+        assert env["CHANNEL"] == channel
+        assert env["CHANNEL_API_KEY_ID"] == {"Ref": keys[channel]}
+    identity_env = functions[IDENTITY_FUNCTION][1]["Properties"]["Environment"]["Variables"]
+    assert identity_env["TABLE_NAME"] == {"Ref": table_id}
+    assert identity_env["EVENT_BUS_NAME"] == {"Ref": bus_id}
+    assert identity_env["DEFAULT_PHONE_REGION"] == DEV.default_phone_region == "MX"
+    citizens_env = functions[CITIZENS_FUNCTION][1]["Properties"]["Environment"]["Variables"]
+    assert citizens_env["TABLE_NAME"] == {"Ref": table_id}
+    assert citizens_env["OPERATOR_API_KEY_ID"] == {"Ref": keys[OPERATOR_CLIENT]}
+    assert citizens_env["DEFAULT_PHONE_REGION"] == DEV.default_phone_region
+    assert "EVENT_BUS_NAME" not in citizens_env
+
+
+# --- permissions ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_channel_permissions(synthesized: Synthesized, channel: str) -> None:
+    actions = _actions_of_function(synthesized, channel)
+    assert {"events:PutEvents", "dynamodb:PutItem", "dynamodb:GetItem"} <= actions
+    assert {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"} <= actions
+    assert not actions & FORBIDDEN_TABLE_ACTIONS
+    assert {a for a in actions if a.startswith("dynamodb:")} == {"dynamodb:PutItem", "dynamodb:GetItem"}
+
+
+def test_identity_permissions(synthesized: Synthesized) -> None:
+    actions = _actions_of_function(synthesized, IDENTITY_FUNCTION)
+    assert {a for a in actions if a.startswith("dynamodb:")} == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:ConditionCheckItem",
+    }
+    assert {"events:PutEvents", "sqs:SendMessage"} <= actions
+    assert not [a for a in actions if "*" in a]
+
+
+def test_citizens_permissions_are_read_only(synthesized: Synthesized) -> None:
+    actions = _actions_of_function(synthesized, CITIZENS_FUNCTION)
+    assert {a for a in actions if a.startswith("dynamodb:")} == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+    }
+    assert "dynamodb:PutItem" not in actions
+    assert {a for a in actions if a.startswith("kms:")} == {"kms:Decrypt"}
+    assert "events:PutEvents" not in actions
+
+
+def test_only_xray_uses_a_wildcard_resource(synthesized: Synthesized) -> None:
+    for policy in synthesized.of_type("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Resource"] == "*":
+                assert set(statement["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+# --- API -----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_channel_route(synthesized: Synthesized, channel: str) -> None:
+    matches = [p for m, path, p in _routes(synthesized) if (m, path) == ("POST", f"/v1/channels/{channel}/touchpoints")]
+    assert len(matches) == 1
+    (props,) = matches
+    assert props["ApiKeyRequired"] is True
+    assert props["Integration"]["Type"] == "AWS_PROXY"
+    assert _integration_function_id(props) == _function_id(synthesized, channel)
+
+
+def test_citizen_routes(synthesized: Synthesized) -> None:
+    routes = {(m, path): p for m, path, p in _routes(synthesized)}
+    citizens_id = _function_id(synthesized, CITIZENS_FUNCTION)
+    for path in ("/v1/citizens", "/v1/citizens/{citizen_id}"):
+        props = routes[("GET", path)]
+        assert props["ApiKeyRequired"] is True
+        assert _integration_function_id(props) == citizens_id
+    assert routes[("GET", "/v1/citizens/{citizen_id}")]["RequestParameters"] == {"method.request.path.citizen_id": True}
+
+
+def test_every_method_is_validated_and_routes_are_exactly_these(synthesized: Synthesized) -> None:
+    (validator_id,) = synthesized.of_type("AWS::ApiGateway::RequestValidator")
+    validator = synthesized.resources[validator_id]["Properties"]
+    assert validator["ValidateRequestBody"] is True
+    assert validator["ValidateRequestParameters"] is True
+    routes = _routes(synthesized)
+    assert all(p["RequestValidatorId"] == {"Ref": validator_id} for _, _, p in routes)
+    expected = {("POST", f"/v1/channels/{c}/touchpoints") for c in CHANNELS} | {
+        ("GET", "/v1/citizens"),
+        ("GET", "/v1/citizens/{citizen_id}"),
+    }
+    assert sorted((m, path) for m, path, _ in routes) == sorted(expected)
+
+
+def test_stage(synthesized: Synthesized) -> None:
+    synthesized.template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": STAGE_NAME,
+            "TracingEnabled": True,
+            "AccessLogSetting": {"DestinationArn": Match.any_value(), "Format": Match.string_like_regexp("requestId")},
+            "MethodSettings": [
+                Match.object_like(
+                    {
+                        "LoggingLevel": "ERROR",
+                        "DataTraceEnabled": False,
+                        "MetricsEnabled": True,
+                        "ThrottlingRateLimit": DEV.api_throttle_rate_limit,
+                        "ThrottlingBurstLimit": DEV.api_throttle_burst_limit,
+                    }
+                )
+            ],
+        },
+    )
+    (rest_api,) = synthesized.of_type("AWS::ApiGateway::RestApi").values()
+    assert rest_api["Properties"]["Name"] == f"{synthesized.stack.stack_name}-api"  # derived, not hard-coded
+
+
+def test_gateway_responses(synthesized: Synthesized) -> None:
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in synthesized.of_type("AWS::ApiGateway::GatewayResponse").values()
+    }
+    expected_status = {
+        "MISSING_AUTHENTICATION_TOKEN": "404",
+        "INVALID_API_KEY": "403",
+        "ACCESS_DENIED": "403",
+        "REQUEST_TOO_LARGE": "413",
+        "THROTTLED": "429",
+    }
+    for response_type, status in expected_status.items():
+        assert responses[response_type]["StatusCode"] == status
+    not_found = json.loads(responses["MISSING_AUTHENTICATION_TOKEN"]["ResponseTemplates"]["application/json"])
+    assert not_found == {"error": "not_found", "message": "No route for $context.httpMethod $context.path"}
+    invalid_key = json.loads(responses["INVALID_API_KEY"]["ResponseTemplates"]["application/json"])
+    assert invalid_key == {"error": "forbidden", "message": "Missing or invalid API key"}
+    too_large = json.loads(responses["REQUEST_TOO_LARGE"]["ResponseTemplates"]["application/json"])
+    assert too_large["error"] == "payload_too_large"
+    assert (
+        responses["DEFAULT_4XX"]["ResponseTemplates"]["application/json"]
+        == '{"error":"bad_request","message":$context.error.messageString}'
+    )
+    assert "DEFAULT_5XX" in responses
+
+
+def test_api_keys_and_usage_plans(synthesized: Synthesized) -> None:
+    keys = synthesized.of_type("AWS::ApiGateway::ApiKey")
+    assert len(keys) == 9
+    clients = sorted(r["Metadata"][CLIENT_METADATA_KEY] for r in keys.values())
+    assert clients == sorted([*CHANNELS, OPERATOR_CLIENT])
+    for key in keys.values():
+        assert "Name" not in key["Properties"]
+        assert "Value" not in key["Properties"]
+    plans = synthesized.of_type("AWS::ApiGateway::UsagePlan")
+    plan_keys = synthesized.of_type("AWS::ApiGateway::UsagePlanKey")
+    assert len(plans) == len(plan_keys) == 9
+    assert sorted(k["Properties"]["KeyId"]["Ref"] for k in plan_keys.values()) == sorted(keys)
+    assert len({k["Properties"]["UsagePlanId"]["Ref"] for k in plan_keys.values()}) == 9  # one plan per key
+    (stage_id,) = synthesized.of_type("AWS::ApiGateway::Stage")
+    for plan in plans.values():
+        props = plan["Properties"]
+        assert props["ApiStages"][0]["Stage"] == {"Ref": stage_id}
+        assert props["Throttle"] == {
+            "RateLimit": DEV.api_throttle_rate_limit,
+            "BurstLimit": DEV.api_throttle_burst_limit,
+        }
+        assert props["Quota"] == {"Limit": DEV.api_monthly_quota, "Period": "MONTH"}
+
+
+# --- data and events -----------------------------------------------------------------------------------------------
+
+
+def test_table(synthesized: Synthesized) -> None:
+    (key_id,) = synthesized.of_type("AWS::KMS::Key")
+    synthesized.template.resource_count_is("AWS::DynamoDB::Table", 1)
+    synthesized.template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": Match.array_with(
+                [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}]
+            ),
+            "BillingMode": "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {
+                "SSEEnabled": True,
+                "SSEType": "KMS",
+                "KMSMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
+            },
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+            "TableName": Match.absent(),
+        },
+    )
+    synthesized.template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_bus_and_dead_letter_queue(synthesized: Synthesized) -> None:
+    (key_id,) = synthesized.of_type("AWS::KMS::Key")
+    synthesized.template.has_resource_properties(
+        "AWS::Events::EventBus", {"KmsKeyIdentifier": {"Fn::GetAtt": [key_id, "Arn"]}}
+    )
+    synthesized.template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {"KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]}, "MessageRetentionPeriod": 14 * 24 * 3600},
+    )
+    synthesized.template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+
+
+def test_touchpoint_rule_targets_identity_with_retries_and_dlq(synthesized: Synthesized) -> None:
+    (queue_id,) = synthesized.of_type("AWS::SQS::Queue")
+    (bus_id,) = synthesized.of_type("AWS::Events::EventBus")
+    (rule,) = synthesized.of_type("AWS::Events::Rule").values()
+    props = rule["Properties"]
+    assert props["EventBusName"] == {"Ref": bus_id}
+    (target,) = props["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [_function_id(synthesized, IDENTITY_FUNCTION), "Arn"]}
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 8, "MaximumEventAgeInSeconds": 7200}
+
+
+def test_touchpoint_rule_pattern_matches_ingest_events(synthesized: Synthesized) -> None:
+    (rule,) = synthesized.of_type("AWS::Events::Rule").values()
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern == {"source": [INGEST_EVENT_SOURCE], "detail-type": [TOUCHPOINT_RECORDED]}
+    assert pattern == {"source": ["ventanilla.ingest"], "detail-type": ["TouchpointRecorded"]}
+
+
+def test_identity_async_failures_go_to_the_dlq(synthesized: Synthesized) -> None:
+    (queue_id,) = synthesized.of_type("AWS::SQS::Queue")
+    synthesized.template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "FunctionName": {"Ref": _function_id(synthesized, IDENTITY_FUNCTION)},
+            "MaximumRetryAttempts": 2,
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}},
+        },
+    )
+
+
+# --- layer, outputs ------------------------------------------------------------------------------------------------
+
+
+def test_layer(synthesized: Synthesized) -> None:
+    (layer,) = synthesized.of_type("AWS::Lambda::LayerVersion").values()
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    asset_dir = Path(synthesized.app.synth().directory) / layer["Metadata"]["aws:asset:path"]
+    site = asset_dir / "python"
+    assert (site / "shared" / "__init__.py").is_file()
+    assert (site / "pydantic_core").is_dir()
+    assert list(site.glob("pydantic_core/_pydantic_core*aarch64*.so")), "not the arm64 build of pydantic_core"
+    assert (site / "aws_lambda_powertools").is_dir()
+    assert (site / "phonenumbers").is_dir()
+    assert not (site / "boto3").exists()
+    assert not (site / "botocore").exists()
+    assert not list(site.rglob("__pycache__"))
+
+
+def test_outputs(synthesized: Synthesized) -> None:
+    outputs = synthesized.template.to_json()["Outputs"]
+    assert {"ApiUrl", "TableName", "EventBusName", "DeadLetterQueueUrl"} <= set(outputs)
+
+
+# --- cdk-nag -------------------------------------------------------------------------------------------------------
+
+
+def test_cdk_nag_reports_no_unacknowledged_findings(synthesized: Synthesized) -> None:
+    assembly = synthesized.app.synth()  # would raise ValidationFailed on an unacknowledged error
+    report = json.loads((Path(assembly.directory) / "validation-report.json").read_text())
+    (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    assert nag["conclusion"] == "success"
+    assert nag["violations"] == []
+    acknowledged = {v["ruleName"].split("[")[0] for v in nag["suppressedViolations"]}
+    assert acknowledged <= {
+        "AwsSolutions-L1",
+        "AwsSolutions-IAM5",
+        "AwsSolutions-IAM4",
+        "AwsSolutions-APIG3",
+        "AwsSolutions-APIG4",
+        "AwsSolutions-COG4",
+        "AwsSolutions-SQS3",
+    }
+    assert all(len(v["reason"]) > 40 for v in nag["suppressedViolations"])
+
+
+def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path: Path) -> None:
+    app = build_test_app(tmp_path)
+    sqs.Queue(app.node.find_child(STACK_ID), "QueueWithoutDlqOrTls")
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()

@@ -1,0 +1,117 @@
+"""`ventanilla`: the developer command-line tool (local runtime). Never deployed.
+
+ventanilla up      synthesize, start the embedded runtime, seed the sample, serve until Ctrl-C
+ventanilla keys    print the local per-channel API keys as CHANNEL=KEY lines
+ventanilla synth   synthesize the CDK app into cdk.out
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+STATE_DIR = ".ventanilla"
+
+
+def project_root() -> Path:
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "cdk.json").is_file() and (folder / "ventanilla_local").is_dir():
+            return folder
+    return Path(__file__).resolve().parent.parent
+
+
+def synth(root: Path) -> None:
+    cdk = root / "node_modules" / ".bin" / "cdk"
+    if not cdk.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=root, check=True)
+    environment = dict(os.environ)
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
+    environment.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    environment.setdefault("CDK_DISABLE_VERSION_CHECK", "1")
+    subprocess.run([str(cdk), "synth", "--quiet"], cwd=root, check=True, env=environment)
+
+
+def command_up(args: argparse.Namespace) -> int:
+    from ventanilla_local.runtime import LocalRuntime
+    from ventanilla_local.seed import seed, summarise
+
+    root = project_root()
+    if not args.no_synth:
+        print("Synthesizing the CDK app (cdk.out) ...", flush=True)
+        synth(root)
+    state_dir = Path(args.state_dir) if args.state_dir else root / STATE_DIR
+    runtime = LocalRuntime(root / "cdk.out", state_dir, host=args.host, port=args.port)
+    runtime.start()
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    try:
+        emulator = "external emulator " if runtime.emulator.external else "embedded emulator (moto) "
+        print(f"AWS side: {emulator}at {runtime.emulator.endpoint}", flush=True)
+        print(f"Functions: {', '.join(sorted(f.name for f in runtime.template.functions.values()))}", flush=True)
+        if not args.no_seed:
+            report = seed(runtime)
+            runtime.wait_idle(timeout=60)
+            total = sum(report.accepted.values())
+            by_channel = ", ".join(f"{c} {n}" for c, n in sorted(report.accepted.items()))
+            print(f"Seeded {total} sample touchpoints ({by_channel})", flush=True)
+            for problem in report.rejected:
+                print(f"  rejected: {problem}", flush=True)
+            for line in summarise(runtime, report):
+                print(line, flush=True)
+        print(f"\nVentanilla API: {runtime.url}", flush=True)
+        print(f"  OpenAPI: {runtime.url}/v1/openapi.json   Swagger UI: {runtime.url}/v1/docs", flush=True)
+        print("  API keys: `ventanilla keys` (or `make keys`); logs: .ventanilla/logs/", flush=True)
+        print("Serving until Ctrl-C.", flush=True)
+        stopped.wait()
+    finally:
+        print("Stopping ...", flush=True)
+        runtime.stop()
+    return 0
+
+
+def command_keys(args: argparse.Namespace) -> int:
+    state_dir = Path(args.state_dir) if args.state_dir else project_root() / STATE_DIR
+    path = state_dir / "keys.json"
+    if not path.exists():
+        print("No local keys yet: run `ventanilla up` (make up) first.", file=sys.stderr)
+        return 1
+    for client, entry in sorted(json.loads(path.read_text()).items()):
+        print(f"{client}={entry['value']}")
+    return 0
+
+
+def command_synth(_: argparse.Namespace) -> int:
+    synth(project_root())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ventanilla", description="Ventanilla developer tool (local runtime)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run Ventanilla locally on the embedded emulator with sample data")
+    up.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    up.add_argument("--port", type=int, default=3000, help="API port (default 3000; 0 picks a free one)")
+    up.add_argument("--no-seed", action="store_true", help="do not load the bundled sample")
+    up.add_argument("--no-synth", action="store_true", help="use the existing cdk.out")
+    up.add_argument("--state-dir", help="where keys, logs and state go (default .ventanilla/)")
+    up.set_defaults(run=command_up)
+    keys = commands.add_parser("keys", help="print local API keys as CHANNEL=KEY lines")
+    keys.add_argument("--state-dir")
+    keys.set_defaults(run=command_keys)
+    commands.add_parser("synth", help="synthesize the CDK app").set_defaults(run=command_synth)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

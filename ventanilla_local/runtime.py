@@ -1,0 +1,156 @@
+"""The embedded runtime: emulator + data resources + functions + gateway + event pump, from cdk.out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from ventanilla_local.emulator import Emulator, Physical, provision, wire_rules
+from ventanilla_local.functions import FunctionPool
+from ventanilla_local.gateway import Gateway, LocalKey
+from ventanilla_local.pump import EventPump
+from ventanilla_local.template import AppTemplate, load
+
+log = logging.getLogger("ventanilla")
+
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV")
+
+
+def load_or_create_keys(template: AppTemplate, state_dir: Path) -> dict[str, LocalKey]:
+    """Local API keys by ApiKey logical id, kept in <state>/keys.json (created on first run, mode 0600)."""
+    path = state_dir / "keys.json"
+    saved: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    keys = {}
+    for spec in template.api_keys:
+        entry = saved.get(spec.client) or {"id": f"local{secrets.token_hex(5)}", "value": secrets.token_urlsafe(30)}
+        saved[spec.client] = entry
+        keys[spec.logical_id] = LocalKey(key_id=entry["id"], value=entry["value"], client=spec.client)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(saved, indent=2, sort_keys=True))
+    path.chmod(0o600)
+    return keys
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        cdk_out: Path,
+        state_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        emulator_endpoint: str | None = None,
+        concurrency: int = 2,
+    ) -> None:
+        self.template = load(cdk_out)
+        self.state_dir = state_dir
+        self.host, self.port = host, port
+        self.emulator = Emulator(emulator_endpoint)
+        self.concurrency = concurrency
+        self.prefix = f"vtl{secrets.token_hex(3)}"
+        self.physical = Physical()
+        self.pools: dict[str, FunctionPool] = {}
+        self.keys: dict[str, LocalKey] = {}
+        self.gateway: Gateway | None = None
+        self.pump: EventPump | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> LocalRuntime:
+        (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self.emulator.start()
+        self.physical = provision(self.template, self.emulator, self.prefix)
+        self.keys = load_or_create_keys(self.template, self.state_dir)
+        for logical_id, key in self.keys.items():
+            self.physical.refs[logical_id] = key.key_id
+        for logical_id, spec in self.template.functions.items():
+            self.pools[logical_id] = FunctionPool(
+                spec, self.function_environment(logical_id), self.state_dir / "logs", self.concurrency
+            )
+        inboxes = wire_rules(self.template, self.emulator, self.prefix, self.physical)
+        self.pump = EventPump(self.template, self.emulator, self.physical, inboxes, self.pools)
+        self.pump.start()
+        self.gateway = Gateway(self.template, self.pools, self.keys, self.host, self.port)
+        self.gateway.start()
+        self._write_state()
+        return self
+
+    def stop(self) -> None:
+        if self.gateway:
+            self.gateway.stop()
+        if self.pump:
+            self.pump.stop()
+        for pool in self.pools.values():
+            pool.stop()
+        self.emulator.stop()
+        (self.state_dir / "state.json").unlink(missing_ok=True)
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # -- what callers need ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self.gateway is not None, "runtime not started"
+        return self.gateway.url
+
+    def function_environment(self, logical_id: str) -> dict[str, str]:
+        """The environment the template gives the function, resolved to local names, plus Lambda's own."""
+        spec = self.template.functions[logical_id]
+        environment = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+        environment.update(self.emulator.environment())
+        environment.update(
+            {
+                "AWS_LAMBDA_FUNCTION_NAME": self.physical.refs[logical_id],
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+                "AWS_EXECUTION_ENV": "AWS_Lambda_python_local",
+                "POWERTOOLS_TRACE_DISABLED": "true",  # there is no X-Ray daemon locally
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+        )
+        environment.update({name: str(self.physical.resolve(value)) for name, value in spec.environment.items()})
+        return environment
+
+    def invoke(self, function_name: str, event: Any) -> Any:
+        """Invoke a function directly, as `aws lambda invoke` would."""
+        return self.pools[self.template.function_by_name(function_name).logical_id].invoke(event)
+
+    def client_keys(self) -> dict[str, str]:
+        """API key value by client (channel name or `operator`)."""
+        return {key.client: key.value for key in self.keys.values()}
+
+    def resource_name(self, resource_type: str) -> str:
+        """Physical name of the template's only resource of a type (e.g. the table)."""
+        (logical_id,) = self.template.of_type(resource_type)
+        return self.physical.refs[logical_id]
+
+    def wait_idle(self, timeout: float = 30.0, settle: float = 0.3) -> bool:
+        """Wait until every published event has been delivered (checked twice, `settle` apart)."""
+        assert self.pump is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pump.idle():
+                time.sleep(settle)
+                if self.pump.idle():
+                    return True
+            time.sleep(0.1)
+        return False
+
+    def _write_state(self) -> None:
+        state = {
+            "api_url": self.url,
+            "emulator_endpoint": self.emulator.endpoint,
+            "pid": os.getpid(),
+            "resource_prefix": self.prefix,
+            "template": str(self.template.path),
+        }
+        (self.state_dir / "state.json").write_text(json.dumps(state, indent=2))

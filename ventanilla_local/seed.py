@@ -1,0 +1,70 @@
+"""Seed the bundled sample through the public API, then summarise who was recognised across channels."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from ventanilla_local.runtime import LocalRuntime
+from ventanilla_local.template import TABLE
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "seed.jsonl"
+
+
+@dataclass
+class SeedReport:
+    accepted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    rejected: list[str] = field(default_factory=list)
+    touchpoint_ids: list[str] = field(default_factory=list)
+
+
+def seed(runtime: LocalRuntime, sample: Path = SAMPLE) -> SeedReport:
+    report = SeedReport()
+    keys = runtime.client_keys()
+    with requests.Session() as http:
+        for number, line in enumerate(sample.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            channel = record["channel"]
+            response = http.post(
+                f"{runtime.url}/v1/channels/{channel}/touchpoints",
+                json=record["body"],
+                headers={"x-api-key": keys[channel]},
+                timeout=30,
+            )
+            if response.status_code == 202:
+                report.accepted[channel] += 1
+                report.touchpoint_ids.append(response.json()["touchpoint_id"])
+            else:
+                report.rejected.append(f"line {number} ({channel}): {response.status_code} {response.text[:200]}")
+    return report
+
+
+def summarise(runtime: LocalRuntime, report: SeedReport) -> list[str]:
+    """One line per recognised citizen: how many touchpoints, from which channels."""
+    dynamodb = runtime.emulator.client("dynamodb")
+    table = runtime.resource_name(TABLE)
+    channels_by_citizen: dict[str, list[str]] = defaultdict(list)
+    anonymous = 0
+    for touchpoint_id in report.touchpoint_ids:
+        # The touchpoint item's key, see shared/repositories/dynamodb.py (the runtime does not import `shared`:
+        # that code runs only inside the functions, from the synthesized layer).
+        item = dynamodb.get_item(
+            TableName=table, Key={"pk": {"S": f"TP#{touchpoint_id}"}, "sk": {"S": "TOUCHPOINT"}}
+        ).get("Item", {})
+        citizen_id = item.get("citizen_id", {}).get("S")
+        if not citizen_id:
+            anonymous += 1
+            continue
+        channels_by_citizen[citizen_id].append(item["channel"]["S"])
+    lines = []
+    for citizen_id, channels in sorted(channels_by_citizen.items(), key=lambda item: -len(item[1])):
+        lines.append(f"  {citizen_id}  {len(channels):>2} touchpoints via {', '.join(sorted(set(channels)))}")
+    if anonymous:
+        lines.append(f"  ({anonymous} touchpoints carried no identifier and stay anonymous)")
+    return lines

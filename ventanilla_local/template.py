@@ -1,0 +1,305 @@
+"""Read the synthesized CloudFormation template into what the local runtime needs to play it.
+
+Nothing here is hand-written wiring: routes, API keys, rules and environments all come from the
+template that `cdk synth` wrote, so a change to the CDK app changes the local run with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FUNCTION = "AWS::Lambda::Function"
+LAYER = "AWS::Lambda::LayerVersion"
+TABLE = "AWS::DynamoDB::Table"
+BUS = "AWS::Events::EventBus"
+RULE = "AWS::Events::Rule"
+QUEUE = "AWS::SQS::Queue"
+REST_API = "AWS::ApiGateway::RestApi"
+RESOURCE = "AWS::ApiGateway::Resource"
+METHOD = "AWS::ApiGateway::Method"
+STAGE = "AWS::ApiGateway::Stage"
+API_KEY = "AWS::ApiGateway::ApiKey"
+USAGE_PLAN = "AWS::ApiGateway::UsagePlan"
+USAGE_PLAN_KEY = "AWS::ApiGateway::UsagePlanKey"
+GATEWAY_RESPONSE = "AWS::ApiGateway::GatewayResponse"
+EVENT_INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
+
+
+class TemplateError(Exception):
+    """The template uses something the local runtime cannot play."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    name: str
+    handler: str
+    code_dir: Path
+    layer_dirs: tuple[Path, ...]
+    environment: dict[str, Any]
+    timeout: int
+    memory: int
+    max_retries: int
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    api_key_required: bool
+    pattern: re.Pattern[str] = field(compare=False)
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if method != self.method and self.method != "ANY":
+            return None
+        found = self.pattern.fullmatch(path)
+        return found.groupdict() if found else None
+
+
+@dataclass(frozen=True)
+class ApiKeySpec:
+    logical_id: str
+    client: str
+
+
+@dataclass(frozen=True)
+class UsagePlanSpec:
+    logical_id: str
+    rate_limit: float | None
+    burst_limit: int | None
+    key_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleTarget:
+    target_id: str
+    function: str
+    retry_attempts: int
+    dead_letter_queue: str | None
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    logical_id: str
+    bus: str | None
+    pattern: dict[str, Any]
+    targets: tuple[RuleTarget, ...]
+
+
+@dataclass(frozen=True)
+class GatewayResponseSpec:
+    response_type: str
+    status: int
+    template: str | None
+
+
+@dataclass
+class AppTemplate:
+    path: Path
+    resources: dict[str, dict[str, Any]]
+    outputs: dict[str, Any]
+    functions: dict[str, FunctionSpec]
+    routes: list[Route]
+    stage: str
+    api_keys: list[ApiKeySpec]
+    usage_plans: list[UsagePlanSpec]
+    gateway_responses: dict[str, GatewayResponseSpec]
+    rules: list[RuleSpec]
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {lid: r for lid, r in self.resources.items() if r.get("Type") == resource_type}
+
+    def function_by_name(self, name: str) -> FunctionSpec:
+        for spec in self.functions.values():
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def find_template(cdk_out: Path) -> Path:
+    manifest = json.loads((cdk_out / "manifest.json").read_text())
+    stacks = [a for a in manifest.get("artifacts", {}).values() if a.get("type") == "aws:cloudformation:stack"]
+    if len(stacks) != 1:
+        raise TemplateError(f"expected one stack in {cdk_out}, found {len(stacks)}")
+    return cdk_out / stacks[0]["properties"]["templateFile"]
+
+
+def load(cdk_out: Path) -> AppTemplate:
+    path = find_template(cdk_out)
+    doc = json.loads(path.read_text())
+    resources: dict[str, dict[str, Any]] = doc.get("Resources", {})
+    template = AppTemplate(
+        path=path,
+        resources=resources,
+        outputs=doc.get("Outputs", {}),
+        functions={},
+        routes=[],
+        stage="",
+        api_keys=[],
+        usage_plans=[],
+        gateway_responses={},
+        rules=[],
+    )
+    template.functions = _functions(cdk_out, resources)
+    template.routes = _routes(resources, template.functions)
+    stages = [r["Properties"]["StageName"] for r in template.of_type(STAGE).values()]
+    template.stage = stages[0] if stages else "api"
+    template.api_keys = [
+        ApiKeySpec(lid, (r.get("Metadata") or {}).get("ventanilla:client", lid))
+        for lid, r in template.of_type(API_KEY).items()
+    ]
+    template.usage_plans = _usage_plans(template)
+    template.gateway_responses = {
+        r["Properties"]["ResponseType"]: GatewayResponseSpec(
+            r["Properties"]["ResponseType"],
+            int(r["Properties"].get("StatusCode", 400)),
+            (r["Properties"].get("ResponseTemplates") or {}).get("application/json"),
+        )
+        for r in template.of_type(GATEWAY_RESPONSE).values()
+    }
+    template.rules = _rules(template)
+    return template
+
+
+def ref_target(value: Any) -> str | None:
+    """The logical id a `Ref` or `Fn::GetAtt` points at."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            return str(target[0] if isinstance(target, list) else target.split(".")[0])
+    return None
+
+
+def _walk_refs(value: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(value, dict):
+        target = ref_target(value)
+        if target:
+            found.append(target)
+        for inner in value.values():
+            found += _walk_refs(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found += _walk_refs(inner)
+    return found
+
+
+def _asset_dir(cdk_out: Path, logical_id: str, resource: dict[str, Any]) -> Path:
+    metadata = resource.get("Metadata") or {}
+    asset = metadata.get("aws:asset:path")
+    if not asset:
+        raise TemplateError(f"{logical_id} has no aws:asset:path metadata; synthesize with the CDK CLI")
+    directory = (cdk_out / asset).resolve()
+    if not directory.is_dir():
+        raise TemplateError(f"asset of {logical_id} is not a directory: {directory}")
+    return directory
+
+
+def _functions(cdk_out: Path, resources: dict[str, dict[str, Any]]) -> dict[str, FunctionSpec]:
+    retries = {
+        ref_target(r["Properties"].get("FunctionName")): int(r["Properties"].get("MaximumRetryAttempts", 2))
+        for r in resources.values()
+        if r.get("Type") == EVENT_INVOKE_CONFIG
+    }
+    functions = {}
+    for lid, resource in resources.items():
+        if resource.get("Type") != FUNCTION:
+            continue
+        props = resource["Properties"]
+        name = (resource.get("Metadata") or {}).get("ventanilla:function")
+        if not name:
+            continue  # CDK's own helper functions are not ours to play
+        layers = tuple(
+            _asset_dir(cdk_out, ref, resources[ref]) / "python" for ref in _walk_refs(props.get("Layers", []))
+        )
+        functions[lid] = FunctionSpec(
+            logical_id=lid,
+            name=name,
+            handler=props["Handler"],
+            code_dir=_asset_dir(cdk_out, lid, resource),
+            layer_dirs=layers,
+            environment=(props.get("Environment") or {}).get("Variables", {}),
+            timeout=int(props.get("Timeout", 3)),
+            memory=int(props.get("MemorySize", 128)),
+            max_retries=retries.get(lid, 2),
+        )
+    return functions
+
+
+def _routes(resources: dict[str, dict[str, Any]], functions: dict[str, FunctionSpec]) -> list[Route]:
+    def path_of(resource_ref: Any) -> str:
+        target = ref_target(resource_ref)
+        if isinstance(resource_ref, dict) and "Fn::GetAtt" in resource_ref:
+            return ""  # the API's root resource
+        if target is None or target not in resources:
+            raise TemplateError(f"unknown API resource {resource_ref}")
+        props = resources[target]["Properties"]
+        return f"{path_of(props['ParentId'])}/{props['PathPart']}"
+
+    routes = []
+    for lid, resource in resources.items():
+        if resource.get("Type") != METHOD:
+            continue
+        props = resource["Properties"]
+        if props.get("HttpMethod") == "OPTIONS":
+            continue
+        integration = props.get("Integration") or {}
+        targets = [t for t in _walk_refs(integration.get("Uri")) if t in functions]
+        if not targets:
+            raise TemplateError(f"method {lid} does not integrate with one of our functions")
+        path = path_of(props["ResourceId"]) or "/"
+        regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+        routes.append(
+            Route(
+                method=props["HttpMethod"],
+                path=path,
+                function=targets[0],
+                api_key_required=bool(props.get("ApiKeyRequired", False)),
+                pattern=re.compile(regex),
+            )
+        )
+    return sorted(routes, key=lambda r: (r.path.count("{"), r.path))
+
+
+def _usage_plans(template: AppTemplate) -> list[UsagePlanSpec]:
+    keys_by_plan: dict[str, list[str]] = {}
+    for r in template.of_type(USAGE_PLAN_KEY).values():
+        props = r["Properties"]
+        keys_by_plan.setdefault(ref_target(props["UsagePlanId"]) or "", []).append(ref_target(props["KeyId"]) or "")
+    plans = []
+    for lid, r in template.of_type(USAGE_PLAN).items():
+        throttle = r["Properties"].get("Throttle") or {}
+        plans.append(
+            UsagePlanSpec(
+                logical_id=lid,
+                rate_limit=throttle.get("RateLimit"),
+                burst_limit=throttle.get("BurstLimit"),
+                key_ids=tuple(keys_by_plan.get(lid, [])),
+            )
+        )
+    return plans
+
+
+def _rules(template: AppTemplate) -> list[RuleSpec]:
+    rules = []
+    for lid, r in template.of_type(RULE).items():
+        props = r["Properties"]
+        if "EventPattern" not in props:
+            continue  # schedules are played by a later issue's scheduler
+        targets = []
+        for target in props.get("Targets", []):
+            function = next((t for t in _walk_refs(target.get("Arn")) if t in template.functions), None)
+            if function is None:
+                continue
+            retry = (target.get("RetryPolicy") or {}).get("MaximumRetryAttempts", 185)
+            dlq = ref_target((target.get("DeadLetterConfig") or {}).get("Arn"))
+            targets.append(RuleTarget(target["Id"], function, int(retry), dlq))
+        rules.append(RuleSpec(lid, ref_target(props.get("EventBusName")), props["EventPattern"], tuple(targets)))
+    return rules
