@@ -28,7 +28,8 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def synth(root: Path) -> None:
+def synth(root: Path, output: Path | None = None) -> Path:
+    """Run `cdk synth` with the pinned CLI; returns the cloud assembly directory."""
     cdk = root / "node_modules" / ".bin" / "cdk"
     if not cdk.exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=root, check=True)
@@ -36,7 +37,9 @@ def synth(root: Path) -> None:
     environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
     environment.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     environment.setdefault("CDK_DISABLE_VERSION_CHECK", "1")
-    subprocess.run([str(cdk), "synth", "--quiet"], cwd=root, check=True, env=environment)
+    out = output or root / "cdk.out"
+    subprocess.run([str(cdk), "synth", "--quiet", "--output", str(out)], cwd=root, check=True, env=environment)
+    return out
 
 
 def command_up(args: argparse.Namespace) -> int:
@@ -44,11 +47,12 @@ def command_up(args: argparse.Namespace) -> int:
     from ventanilla_local.seed import seed, summarise
 
     root = project_root()
+    cdk_out = Path(args.cdk_out) if args.cdk_out else root / "cdk.out"
     if not args.no_synth:
-        print("Synthesizing the CDK app (cdk.out) ...", flush=True)
-        synth(root)
+        print(f"Synthesizing the CDK app into {cdk_out} ...", flush=True)
+        synth(root, cdk_out)
     state_dir = Path(args.state_dir) if args.state_dir else root / STATE_DIR
-    runtime = LocalRuntime(root / "cdk.out", state_dir, host=args.host, port=args.port)
+    runtime = LocalRuntime(cdk_out, state_dir, host=args.host, port=args.port)
     runtime.start()
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -103,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--no-seed", action="store_true", help="do not load the bundled sample")
     up.add_argument("--no-synth", action="store_true", help="use the existing cdk.out")
     up.add_argument("--state-dir", help="where keys, logs and state go (default .ventanilla/)")
+    up.add_argument("--cdk-out", help="cloud assembly directory (default cdk.out/)")
     up.set_defaults(run=command_up)
     keys = commands.add_parser("keys", help="print local API keys as CHANNEL=KEY lines")
     keys.add_argument("--state-dir")

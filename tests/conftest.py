@@ -1,0 +1,26 @@
+"""Fixtures shared by the integration and end-to-end layers: one synthesized app per test session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = Path(__file__).resolve().parent / "events"
+CHANNELS = ("phone", "messaging", "email", "chat", "social", "web", "mobile", "office")
+
+
+def load_event(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="session")
+def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`cdk synth` with the pinned CLI, exactly as `ventanilla up` runs it, into a private directory."""
+    from ventanilla_local.cli import synth
+
+    return synth(ROOT, tmp_path_factory.mktemp("assembly") / "cdk.out")
