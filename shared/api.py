@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -57,7 +60,7 @@ class GuardedResolver(APIGatewayRestResolver):
 
     def __init__(self, guards: Sequence[Guard] = ()) -> None:
         super().__init__(enable_validation=True)
-        self._guards = (limit_body_size, *guards)
+        self._guards = (limit_body_size, *guards, require_parseable_json)
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         for guard in self._guards:
@@ -73,7 +76,33 @@ class GuardedResolver(APIGatewayRestResolver):
         return super().resolve(event, context)
 
 
-_STATUS_BY_ERROR = {"payload_too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "forbidden": HTTPStatus.FORBIDDEN}
+_STATUS_BY_ERROR = {
+    "payload_too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    "forbidden": HTTPStatus.FORBIDDEN,
+    "malformed_json": HTTPStatus.BAD_REQUEST,
+}
+
+
+def require_parseable_json(event: Mapping[str, Any]) -> ErrorResponse | None:
+    """Refuse bodies the JSON parser would choke on (not UTF-8, nested too deeply, absurd numbers).
+
+    Powertools parses the body again afterwards; that second parse of at most 256 KB is cheap, and it
+    keeps these inputs from ever reaching the handler as an unhandled exception (a 5xx).
+    """
+    body = event.get("body")
+    if not body:
+        return None
+    try:
+        raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
+        json.loads(raw.decode("utf-8"))
+    except (UnicodeError, binascii.Error):
+        return ErrorResponse(error="malformed_json", message="request body is not UTF-8 text")
+    except RecursionError:
+        return ErrorResponse(error="malformed_json", message="request body is nested too deeply")
+    except ValueError as error:  # JSONDecodeError, and numbers over Python's digit limit
+        problem = "not valid JSON" if isinstance(error, json.JSONDecodeError) else "a number that is too large"
+        return ErrorResponse(error="malformed_json", message=f"request body is {problem}")
+    return None
 
 
 def limit_body_size(event: Mapping[str, Any]) -> ErrorResponse | None:

@@ -206,15 +206,15 @@ class Gateway:
     def _gateway_response(
         self, response_type: str, context: dict[str, str], message: str, status: int | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        fallback = "DEFAULT_5XX" if response_type == "DEFAULT_5XX" else "DEFAULT_4XX"
-        spec = self.template.gateway_responses.get(response_type) or self.template.gateway_responses.get(fallback)
-        default_status = {
+        family = "DEFAULT_5XX" if response_type == "DEFAULT_5XX" else "DEFAULT_4XX"
+        spec = self.template.gateway_responses.get(response_type) or self.template.gateway_responses.get(family)
+        own_status = status or {
             "REQUEST_TOO_LARGE": 413,
             "MISSING_AUTHENTICATION_TOKEN": 403,
             "INVALID_API_KEY": 403,
             "THROTTLED": 429,
-        }.get(response_type, status or 400)
-        code = spec.status if spec and response_type in self.template.gateway_responses else default_status
+        }.get(response_type, 400)
+        code = spec.status if spec is not None and spec.status is not None else own_status
         if spec is None or spec.template is None:
             return code, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode()
         variables = {

@@ -94,7 +94,7 @@ class RuleSpec:
 @dataclass(frozen=True)
 class GatewayResponseSpec:
     response_type: str
-    status: int
+    status: int | None  # None: API Gateway keeps the status of the error itself
     template: str | None
 
 
@@ -157,7 +157,7 @@ def load(cdk_out: Path) -> AppTemplate:
     template.gateway_responses = {
         r["Properties"]["ResponseType"]: GatewayResponseSpec(
             r["Properties"]["ResponseType"],
-            int(r["Properties"].get("StatusCode", 400)),
+            int(r["Properties"]["StatusCode"]) if r["Properties"].get("StatusCode") else None,
             (r["Properties"].get("ResponseTemplates") or {}).get("application/json"),
         )
         for r in template.of_type(GATEWAY_RESPONSE).values()

@@ -30,16 +30,26 @@ def get_citizen(
     )
 
 
+# The query parameter that carries each kind of identifier.
+QUERY_PARAMETERS = {
+    IdentifierKind.PHONE: "phone",
+    IdentifierKind.EMAIL: "email",
+    IdentifierKind.NATIONAL_ID: "national_id",
+    IdentifierKind.SOCIAL: "handle",
+    IdentifierKind.LOGIN_SUBJECT: "login_subject",
+}
+
+
 def find_citizens(
     query: dict[IdentifierKind, str], citizens: CitizenRepository, *, default_region: str, limit: int
 ) -> list[CitizenResponse]:
     """Citizens holding the one identifier given; an identifier that cannot be normalised is a 400."""
     if len(query) != 1:
-        names = ", ".join(k.value for k in IdentifierKind)
-        raise ValidationFailedError(f"give exactly one of: {names}")
+        raise ValidationFailedError(f"give exactly one of the query parameters {', '.join(QUERY_PARAMETERS.values())}")
     ((kind, raw),) = query.items()
     identifier = normalise_identifier(kind, raw, default_region)
     if identifier is None:
-        raise ValidationFailedError(f"{kind.value} '{raw}' is not a valid {kind.value}")
+        hint = " (expected platform:handle)" if kind is IdentifierKind.SOCIAL else ""
+        raise ValidationFailedError(f"{QUERY_PARAMETERS[kind]} is not a valid {QUERY_PARAMETERS[kind]}{hint}")
     owner = citizens.owners([identifier]).get(identifier)
     return [get_citizen(owner, citizens, limit=limit)] if owner else []

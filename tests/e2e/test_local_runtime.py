@@ -122,6 +122,24 @@ def test_bad_input_is_a_4xx_naming_the_problem_and_stores_nothing(
         assert find(ventanilla, {"phone": unique_phone}) == []
 
 
+HOSTILE_BODIES = [
+    ("nested too deeply", b"[" * 50_000 + b"]" * 50_000, 400, "nested too deeply"),
+    ("not UTF-8", b'{"call_id": "\xff\xfe"}', 400, "not UTF-8"),
+    ("absurd number", b'{"duration_seconds": ' + b"9" * 5000 + b"}", 400, "too large"),
+    ("JSON null", b"null", 422, "body"),
+    ("JSON array", b"[]", 422, "body"),
+]
+
+
+@pytest.mark.parametrize(("case", "raw", "status", "message"), HOSTILE_BODIES, ids=[c[0] for c in HOSTILE_BODIES])
+def test_hostile_bodies_are_refused_cleanly(
+    ventanilla: Running, case: str, raw: bytes, status: int, message: str
+) -> None:
+    response = post(ventanilla, "phone", None, ventanilla.keys["phone"], raw=raw)
+    assert response.status_code == status, response.text
+    assert message in response.json()["message"]
+
+
 @pytest.mark.parametrize("key", [None, "not-a-real-key", "other-channel"])
 def test_missing_or_wrong_key_is_403_and_stores_nothing(ventanilla: Running, key: str | None) -> None:
     body = {**fresh_body("phone"), "caller_number": "+52 81 5555 0177"}

@@ -38,7 +38,7 @@ def test_malformed_citizen_id_is_422(runtime: LocalRuntime) -> None:
         ({}, "give exactly one of"),
         ({"phone": "55 1234 5678", "email": "a@example.mx"}, "give exactly one of"),
         ({"phone": "12"}, "not a valid phone"),
-        ({"handle": "sin-plataforma"}, "not a valid social"),
+        ({"handle": "sin-plataforma"}, "not a valid handle (expected platform:handle)"),
     ],
 )
 def test_search_needs_one_valid_identifier(runtime: LocalRuntime, query: dict, message: str) -> None:
