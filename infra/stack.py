@@ -35,7 +35,8 @@ DEFAULT_PHONE_REGION = "DEFAULT_PHONE_REGION"
 
 # What DynamoDB and KMS allow each kind of function to do; nothing else is granted on the table or key.
 CHANNEL_TABLE_ACTIONS = ("GetItem", "PutItem")
-IDENTITY_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "ConditionCheckItem")
+# TransactWriteItems is authorised through the Put/Update actions of its parts.
+IDENTITY_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "BatchGetItem")
 CITIZENS_TABLE_ACTIONS = ("GetItem", "Query", "BatchGetItem")
 WRITER_KEY_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
 READER_KEY_ACTIONS = ("Decrypt",)

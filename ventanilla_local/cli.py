@@ -53,7 +53,14 @@ def command_up(args: argparse.Namespace) -> int:
         synth(root, cdk_out)
     state_dir = Path(args.state_dir) if args.state_dir else root / STATE_DIR
     runtime = LocalRuntime(cdk_out, state_dir, host=args.host, port=args.port)
-    runtime.start()
+    try:
+        runtime.start()
+    except OSError as error:
+        runtime.stop()
+        print(
+            f"Cannot serve on {args.host}:{args.port}: {error.strerror}. Try --port 0 (any free port).", file=sys.stderr
+        )
+        return 1
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
@@ -61,6 +68,7 @@ def command_up(args: argparse.Namespace) -> int:
         emulator = "external emulator " if runtime.emulator.external else "embedded emulator (moto) "
         print(f"AWS side: {emulator}at {runtime.emulator.endpoint}", flush=True)
         print(f"Functions: {', '.join(sorted(f.name for f in runtime.template.functions.values()))}", flush=True)
+        runtime.warm()
         if not args.no_seed:
             report = seed(runtime)
             runtime.wait_idle(timeout=60)

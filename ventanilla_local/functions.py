@@ -91,6 +91,10 @@ class FunctionPool:
             raise FunctionError(self.spec.name, reply.get("error", {}))
         return reply.get("result")
 
+    def warm(self) -> None:
+        """Start a worker and import the handler (Lambda's init phase)."""
+        self._call("init")
+
     def openapi(self) -> dict[str, Any] | None:
         reply = self._call("openapi")
         return reply.get("result") if reply.get("ok") else None

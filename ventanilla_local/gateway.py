@@ -90,7 +90,8 @@ class Gateway:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
 
     def _throttles(self, keys: dict[str, LocalKey]) -> dict[str, _Bucket]:

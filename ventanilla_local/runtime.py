@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,7 @@ class LocalRuntime:
         return self
 
     def stop(self) -> None:
+        """Stop whatever was started (safe after a failed start)."""
         if self.gateway:
             self.gateway.stop()
         if self.pump:
@@ -119,6 +121,11 @@ class LocalRuntime:
         )
         environment.update({name: str(self.physical.resolve(value)) for name, value in spec.environment.items()})
         return environment
+
+    def warm(self) -> None:
+        """Start one worker per function now, in parallel (cold starts overlap instead of queueing)."""
+        with ThreadPoolExecutor(max_workers=len(self.pools) or 1) as pool:
+            list(pool.map(lambda p: p.warm(), self.pools.values()))
 
     def invoke(self, function_name: str, event: Any) -> Any:
         """Invoke a function directly, as `aws lambda invoke` would."""

@@ -63,8 +63,22 @@ def summarise(runtime: LocalRuntime, report: SeedReport) -> list[str]:
             continue
         channels_by_citizen[citizen_id].append(item["channel"]["S"])
     lines = []
-    for citizen_id, channels in sorted(channels_by_citizen.items(), key=lambda item: -len(item[1])):
-        lines.append(f"  {citizen_id}  {len(channels):>2} touchpoints via {', '.join(sorted(set(channels)))}")
+    operator = runtime.client_keys().get("operator")
+    with requests.Session() as http:
+        for citizen_id, channels in sorted(channels_by_citizen.items(), key=lambda item: (-len(item[1]), item[0])):
+            name = "(unnamed)"
+            if operator:  # the read API, as an operator would use it
+                response = http.get(
+                    f"{runtime.url}/v1/citizens/{citizen_id}",
+                    headers={"x-api-key": operator},
+                    params={"limit": 1},
+                    timeout=30,
+                )
+                if response.ok:
+                    profile = response.json()
+                    name = " ".join(p for p in (profile.get("given_name"), profile.get("family_name")) if p) or name
+            count = f"{len(channels)} touchpoint{'s' if len(channels) != 1 else ''}"
+            lines.append(f"  {name:<32} {count:>14} via {', '.join(sorted(set(channels)))}  {citizen_id}")
     if anonymous:
         lines.append(f"  ({anonymous} touchpoints carried no identifier and stay anonymous)")
     return lines

@@ -52,7 +52,9 @@ def main() -> None:
             if handler is None:
                 module = importlib.import_module(module_name)
                 handler = getattr(module, function_name)
-            if request["kind"] == "openapi":
+            if request["kind"] == "init":
+                reply["result"] = None
+            elif request["kind"] == "openapi":
                 app = getattr(sys.modules[module_name], "app", None)
                 reply["result"] = json.loads(app.get_openapi_json_schema()) if app is not None else None
             else:

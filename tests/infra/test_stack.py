@@ -180,9 +180,7 @@ def test_identity_permissions(synthesized: Synthesized) -> None:
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
-        "dynamodb:Query",
         "dynamodb:BatchGetItem",
-        "dynamodb:ConditionCheckItem",
     }
     assert {"events:PutEvents", "sqs:SendMessage"} <= actions
     assert not [a for a in actions if "*" in a]
