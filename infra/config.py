@@ -25,8 +25,9 @@ DEFAULT_ENVIRONMENT = "dev"
 CHANNELS: tuple[str, ...] = ("phone", "messaging", "email", "chat", "social", "web", "mobile", "office")
 IDENTITY_FUNCTION = "identity"
 CITIZENS_FUNCTION = "citizens"
+STEWARDSHIP_FUNCTION = "stewardship"
 OPERATOR_CLIENT = "operator"
-ALL_FUNCTIONS: tuple[str, ...] = (*CHANNELS, IDENTITY_FUNCTION, CITIZENS_FUNCTION)
+ALL_FUNCTIONS: tuple[str, ...] = (*CHANNELS, IDENTITY_FUNCTION, CITIZENS_FUNCTION, STEWARDSHIP_FUNCTION)
 
 # The domain event that links ingest to identity resolution.
 INGEST_EVENT_SOURCE = "ventanilla.ingest"

@@ -14,6 +14,7 @@ from infra.config import (
     IDENTITY_FUNCTION,
     INGEST_EVENT_SOURCE,
     OPERATOR_CLIENT,
+    STEWARDSHIP_FUNCTION,
     TOUCHPOINT_RECORDED,
     EnvironmentConfig,
 )
@@ -32,12 +33,14 @@ CHANNEL = "CHANNEL"
 CHANNEL_API_KEY_ID = "CHANNEL_API_KEY_ID"
 OPERATOR_API_KEY_ID = "OPERATOR_API_KEY_ID"
 DEFAULT_PHONE_REGION = "DEFAULT_PHONE_REGION"
+IDENTITY_KEY_SECRET_ARN = "IDENTITY_KEY_SECRET_ARN"  # noqa: S105 - an environment variable name
 
 # What DynamoDB and KMS allow each kind of function to do; nothing else is granted on the table or key.
 CHANNEL_TABLE_ACTIONS = ("GetItem", "PutItem")
 # TransactWriteItems is authorised through the Put/Update actions of its parts.
-IDENTITY_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "BatchGetItem")
+IDENTITY_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "BatchWriteItem")
 CITIZENS_TABLE_ACTIONS = ("GetItem", "Query", "BatchGetItem")
+STEWARDSHIP_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "BatchWriteItem")
 WRITER_KEY_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
 READER_KEY_ACTIONS = ("Decrypt",)
 
@@ -71,6 +74,11 @@ IAM4_APIGW_REASON = (
     "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for exactly this role and is only "
     "assumable by apigateway.amazonaws.com."
 )
+SMG4_REASON = (
+    "The identifier HMAC key is not rotated automatically: every index key is derived from it, so rotating it "
+    "means re-keying the identifier and blocking index (a planned, documented maintenance operation in "
+    "docs/identity.md), not a Lambda rotation schedule."
+)
 SQS3_REASON = (
     "This queue IS the dead-letter queue (EventBridge rule targets and failed async Lambda invocations); a DLQ "
     "of a DLQ would only move the problem. Messages are kept 14 days (the SQS maximum) for inspection and redrive."
@@ -81,7 +89,13 @@ def channel_route(channel: str) -> str:
     return f"/v1/channels/{channel}/touchpoints"
 
 
-CITIZENS_ROUTES = ("/v1/citizens", "/v1/citizens/{citizen_id}")
+CITIZENS_ROUTES = ("/v1/citizens", "/v1/citizens/{citizen_id}", "/v1/citizens/{citizen_id}/identity")
+STEWARDSHIP_ROUTES = (
+    ("GET", "/v1/reviews"),
+    ("POST", "/v1/reviews/{review_id}/decision"),
+    ("POST", "/v1/citizens/{citizen_id}/merge"),
+    ("POST", "/v1/citizens/{citizen_id}/split"),
+)
 
 
 class VentanillaStack(Stack):
@@ -104,6 +118,7 @@ class VentanillaStack(Stack):
 
         table_name = self.data.table.table_name
         bus_name = self.events.bus.event_bus_name
+        identity_key_arn = self.data.identity_key.secret_arn
 
         for channel in CHANNELS:
             api_key = self._api_key(channel)
@@ -129,10 +144,12 @@ class VentanillaStack(Stack):
                 TABLE_NAME: table_name,
                 EVENT_BUS_NAME: bus_name,
                 DEFAULT_PHONE_REGION: config.default_phone_region,
+                IDENTITY_KEY_SECRET_ARN: identity_key_arn,
             },
         )
         self.data.grant_table(identity.role, *IDENTITY_TABLE_ACTIONS)
         self.data.grant_key(identity.role, *WRITER_KEY_ACTIONS)
+        self.data.grant_identity_key(identity.role)
         self.events.bus.grant_put_events_to(identity.role)
         self.touchpoint_rule = self.events.route(
             TOUCHPOINT_RECORDED_RULE,
@@ -149,12 +166,32 @@ class VentanillaStack(Stack):
                 TABLE_NAME: table_name,
                 OPERATOR_API_KEY_ID: operator_key.key_id,
                 DEFAULT_PHONE_REGION: config.default_phone_region,
+                IDENTITY_KEY_SECRET_ARN: identity_key_arn,
             },
         )
         self.data.grant_table(citizens.role, *CITIZENS_TABLE_ACTIONS)
         self.data.grant_key(citizens.role, *READER_KEY_ACTIONS)
+        self.data.grant_identity_key(citizens.role)
         for path in CITIZENS_ROUTES:
             self.methods.append(self.api.add_route("GET", path, citizens.function))
+
+        stewardship = self._function(
+            STEWARDSHIP_FUNCTION,
+            "Ventanilla data stewardship: review tasks, merges and splits",
+            {
+                TABLE_NAME: table_name,
+                EVENT_BUS_NAME: bus_name,
+                OPERATOR_API_KEY_ID: operator_key.key_id,
+                DEFAULT_PHONE_REGION: config.default_phone_region,
+                IDENTITY_KEY_SECRET_ARN: identity_key_arn,
+            },
+        )
+        self.data.grant_table(stewardship.role, *STEWARDSHIP_TABLE_ACTIONS, indexes=True)
+        self.data.grant_key(stewardship.role, *WRITER_KEY_ACTIONS)
+        self.data.grant_identity_key(stewardship.role)
+        self.events.bus.grant_put_events_to(stewardship.role)
+        for method, path in STEWARDSHIP_ROUTES:
+            self.methods.append(self.api.add_route(method, path, stewardship.function))
 
         self._acknowledge_findings()
 
@@ -194,6 +231,7 @@ class VentanillaStack(Stack):
             _acknowledge(method, "AwsSolutions-APIG4", APIG4_REASON)
             _acknowledge(method, "AwsSolutions-COG4", COG4_REASON)
         _acknowledge(self.api.stage, "AwsSolutions-APIG3", APIG3_REASON)
+        _acknowledge(self.data.identity_key, "AwsSolutions-SMG4", SMG4_REASON)
         _acknowledge(
             self.api.rest_api.node.find_child("CloudWatchRole"),
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",

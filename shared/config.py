@@ -28,14 +28,21 @@ class IngestSettings(TableSettings):
     channel_api_key_id: str = Field(alias="CHANNEL_API_KEY_ID", min_length=1)
 
 
-class IdentitySettings(TableSettings):
+class IdentityKeySettings(TableSettings):
+    default_phone_region: str = Field(alias="DEFAULT_PHONE_REGION", min_length=2, max_length=2)
+    identity_key_secret_arn: str = Field(alias="IDENTITY_KEY_SECRET_ARN", min_length=1)
+
+
+class IdentitySettings(IdentityKeySettings):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
-    default_phone_region: str = Field(alias="DEFAULT_PHONE_REGION", min_length=2, max_length=2)
 
 
-class ReadApiSettings(TableSettings):
+class ReadApiSettings(IdentityKeySettings):
     operator_api_key_id: str = Field(alias="OPERATOR_API_KEY_ID", min_length=1)
-    default_phone_region: str = Field(alias="DEFAULT_PHONE_REGION", min_length=2, max_length=2)
+
+
+class StewardshipSettings(IdentitySettings):
+    operator_api_key_id: str = Field(alias="OPERATOR_API_KEY_ID", min_length=1)
 
 
 @lru_cache(maxsize=1)
@@ -51,3 +58,8 @@ def get_identity_settings() -> IdentitySettings:
 @lru_cache(maxsize=1)
 def get_read_api_settings() -> ReadApiSettings:
     return ReadApiSettings.model_validate(dict(os.environ))
+
+
+@lru_cache(maxsize=1)
+def get_stewardship_settings() -> StewardshipSettings:
+    return StewardshipSettings.model_validate(dict(os.environ))

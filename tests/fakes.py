@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from shared.exceptions import ConflictError, DuplicateMismatchError, PublishError
-from shared.models.citizen import Citizen, Identifier, TimelineEntry
+from shared.identity.records import CitizenRecord
+from shared.models.citizen import LinkExplanation, MergeRecord, ReviewTask, TimelineEntry
 from shared.models.events import DomainEvent
 from shared.models.touchpoint import StoredTouchpoint, Touchpoint
-from shared.repositories.citizens import ProfileFacts, TimelinePage
+from shared.repositories.identity import Holder, IndexEntry, TimelineItem, TimelinePage
 
 
 @dataclass
@@ -41,76 +41,105 @@ class FakeTouchpointRepository:
 
 
 @dataclass
-class FakeCitizenRepository:
-    profiles: dict[str, Citizen] = field(default_factory=dict)
-    claims: dict[Identifier, str] = field(default_factory=dict)
-    timelines: dict[str, dict[str, TimelineEntry]] = field(default_factory=dict)
-    steal_on_create: Identifier | None = None  # simulate a racing writer claiming this first
+class FakeIdentityRepository:
+    """In-memory IdentityRepository with the same conditional-write semantics as the DynamoDB adapter."""
 
-    def owners(self, identifiers: Sequence[Identifier]) -> dict[Identifier, str]:
-        return {i: self.claims[i] for i in identifiers if i in self.claims}
+    records: dict[str, CitizenRecord] = field(default_factory=dict)
+    holders_by_digest: dict[str, dict[str, datetime]] = field(default_factory=dict)
+    first_claims: dict[str, str] = field(default_factory=dict)
+    blocks: dict[str, list[str]] = field(default_factory=dict)
+    timelines: dict[str, dict[str, TimelineItem]] = field(default_factory=dict)
+    merges: dict[str, MergeRecord] = field(default_factory=dict)
+    reviews: dict[str, ReviewTask] = field(default_factory=dict)
+    pairs: set[frozenset[str]] = field(default_factory=set)
+    before_save: list[Callable[[], None]] = field(default_factory=list)  # inject a racing writer
 
-    def create(self, identifiers: Sequence[Identifier], facts: ProfileFacts) -> Citizen:
-        if self.steal_on_create is not None:
-            rival = self._new(facts, [self.steal_on_create])
-            self.steal_on_create = None
-            raise ConflictError(f"{rival.citizen_id} claimed it first")
-        if any(i in self.claims for i in identifiers):
+    def holders(self, digests: Sequence[str]) -> dict[str, list[Holder]]:
+        found = {}
+        for d in digests:
+            seen = dict(self.holders_by_digest.get(d, {}))
+            if d in self.first_claims and self.first_claims[d] not in seen:
+                seen[self.first_claims[d]] = datetime.now(UTC)
+            found[d] = [Holder(c, t) for c, t in seen.items()]
+        return found
+
+    def block_members(self, digests: Sequence[str]) -> dict[str, list[str]]:
+        return {d: list(self.blocks.get(d, []))[:25] for d in digests}
+
+    def get(self, citizen_id: str) -> CitizenRecord | None:
+        return self.records.get(citizen_id)
+
+    def get_many(self, citizen_ids: Iterable[str]) -> dict[str, CitizenRecord]:
+        return {c: self.records[c] for c in citizen_ids if c in self.records}
+
+    def create(self, record: CitizenRecord, first_claims: Sequence[str]) -> None:
+        if record.citizen_id in self.records or any(d in self.first_claims for d in first_claims):
             raise ConflictError("claimed")
-        return self._new(facts, identifiers)
+        self.records[record.citizen_id] = record
+        for d in first_claims:
+            self.first_claims[d] = record.citizen_id
 
-    def _new(self, facts: ProfileFacts, identifiers: Sequence[Identifier]) -> Citizen:
-        now = datetime.now(UTC)
-        citizen = Citizen(
-            citizen_id=f"cit-{uuid.uuid4().hex}",
-            created_at=now,
-            updated_at=now,
-            given_name=facts.given_name,
-            family_name=facts.family_name,
-            birth_date=facts.birth_date,
-            identifiers=tuple(identifiers),
-        )
-        self.profiles[citizen.citizen_id] = citizen
-        for identifier in identifiers:
-            self.claims[identifier] = citizen.citizen_id
-        return citizen
+    def save(self, records: Sequence[CitizenRecord], extra: Sequence[MergeRecord] = ()) -> None:
+        while self.before_save:
+            self.before_save.pop(0)()
+        for record in records:
+            if self.records[record.citizen_id].version != record.version - 1:
+                raise ConflictError("version changed")
+        for record in records:
+            self.records[record.citizen_id] = record
+        for merge in extra:
+            self.merges[merge.merge_id] = merge
 
-    def claim(self, citizen_id: str, identifier: Identifier) -> bool:
-        if self.claims.get(identifier, citizen_id) != citizen_id:
-            return False
-        self.claims[identifier] = citizen_id
-        citizen = self.profiles[citizen_id]
-        if identifier not in citizen.identifiers:
-            self.profiles[citizen_id] = citizen.model_copy(update={"identifiers": (*citizen.identifiers, identifier)})
-        return True
+    def index(self, citizen_id: str, entries: Sequence[IndexEntry], blocks: Sequence[str], seen: datetime) -> None:
+        for entry in entries:
+            self.holders_by_digest.setdefault(entry.digest, {})[citizen_id] = seen
+        for block in blocks:
+            members = self.blocks.setdefault(block, [])
+            if citizen_id not in members:
+                members.append(citizen_id)
 
-    def complete_profile(self, citizen_id: str, facts: ProfileFacts) -> None:
-        citizen = self.profiles[citizen_id]
-        update = {
-            name: value
-            for name, value in vars(facts).items()
-            if value is not None and getattr(citizen, name, None) is None
-        }
-        self.profiles[citizen_id] = citizen.model_copy(update=update)
-
-    def get(self, citizen_id: str) -> Citizen | None:
-        return self.profiles.get(citizen_id)
-
-    def add_to_timeline(self, citizen_id: str, touchpoint: Touchpoint) -> None:
-        self.timelines.setdefault(citizen_id, {})[touchpoint.touchpoint_id] = TimelineEntry(
+    def add_to_timeline(self, citizen_id: str, touchpoint: Touchpoint, link: LinkExplanation) -> None:
+        entry = TimelineEntry(
             touchpoint_id=touchpoint.touchpoint_id,
             channel=touchpoint.channel,
             occurred_at=touchpoint.occurred_at,
             text=touchpoint.text,
             case=touchpoint.case,
         )
+        self.timelines.setdefault(citizen_id, {})[touchpoint.touchpoint_id] = TimelineItem(citizen_id, entry, link)
 
-    def timeline(self, citizen_id: str, limit: int, cursor: str | None = None) -> TimelinePage:
-        entries = sorted(self.timelines.get(citizen_id, {}).values(), key=lambda e: e.occurred_at, reverse=True)
+    def timeline(self, citizen_ids: Sequence[str], limit: int, cursor: str | None = None) -> TimelinePage:
+        items = [i for c in citizen_ids for i in self.timelines.get(c, {}).values()]
+        items.sort(key=lambda i: (i.entry.occurred_at, i.entry.touchpoint_id), reverse=True)
         start = int(cursor or 0)
-        page = entries[start : start + limit]
-        more = start + limit < len(entries)
-        return TimelinePage(entries=page, next_cursor=str(start + limit) if more else None)
+        more = start + limit < len(items)
+        return TimelinePage(items=items[start : start + limit], next_cursor=str(start + limit) if more else None)
+
+    def merges_of(self, survivor: str) -> list[MergeRecord]:
+        return [m for m in self.merges.values() if m.survivor == survivor]
+
+    def get_merge(self, merge_id: str) -> MergeRecord | None:
+        return self.merges.get(merge_id)
+
+    def put_review(self, task: ReviewTask) -> None:
+        self.reviews[task.review_id] = task
+
+    def get_review(self, review_id: str) -> ReviewTask | None:
+        return self.reviews.get(review_id)
+
+    def open_reviews(self, limit: int, cursor: str | None = None) -> tuple[list[ReviewTask], str | None]:
+        return [t for t in self.reviews.values() if t.status == "open"][:limit], None
+
+    def decide_review(self, task: ReviewTask) -> None:
+        if self.reviews[task.review_id].status != "open":
+            raise ConflictError("decided")
+        self.reviews[task.review_id] = task
+
+    def mark_not_same(self, a: str, b: str) -> None:
+        self.pairs.add(frozenset((a, b)))
+
+    def not_same(self, a: str, b: str) -> bool:
+        return frozenset((a, b)) in self.pairs
 
 
 @dataclass

@@ -12,13 +12,14 @@ import json
 import logging
 import os
 import re
+import secrets
 import socket
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 
-from ventanilla_local.template import BUS, QUEUE, TABLE, AppTemplate, TemplateError
+from ventanilla_local.template import BUS, QUEUE, SECRET, TABLE, AppTemplate, TemplateError
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -136,6 +137,7 @@ def provision(template: AppTemplate, emulator: Emulator, prefix: str) -> Physica
     _create_queues(template, emulator, prefix, physical)
     _create_tables(template, emulator, prefix, physical)
     _create_buses(template, emulator, prefix, physical)
+    _create_secrets(template, emulator, prefix, physical)
     for lid in template.of_type("AWS::KMS::Key"):
         physical.refs[lid] = f"local-{lid}"
         physical.attrs[(lid, "Arn")] = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/local-{lid}"
@@ -198,6 +200,18 @@ def _create_buses(template: AppTemplate, emulator: Emulator, prefix: str, physic
         physical.refs[lid] = name
         physical.attrs[(lid, "Arn")] = arn
         physical.attrs[(lid, "Name")] = name
+
+
+def _create_secrets(template: AppTemplate, emulator: Emulator, prefix: str, physical: Physical) -> None:
+    """Secrets with a generated value get a fresh random one, as Secrets Manager would generate."""
+    secretsmanager = emulator.client("secretsmanager")
+    for lid, resource in template.of_type(SECRET).items():
+        props = resource.get("Properties") or {}
+        generator = props.get("GenerateSecretString") or {}
+        length = int(generator.get("PasswordLength", 32))
+        value = props.get("SecretString") or secrets.token_urlsafe(length)[:length]
+        arn = secretsmanager.create_secret(Name=local_name(prefix, lid, 256), SecretString=value)["ARN"]
+        physical.refs[lid] = arn
 
 
 def wire_rules(template: AppTemplate, emulator: Emulator, prefix: str, physical: Physical) -> dict[str, str]:

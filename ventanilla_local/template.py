@@ -18,6 +18,7 @@ TABLE = "AWS::DynamoDB::Table"
 BUS = "AWS::Events::EventBus"
 RULE = "AWS::Events::Rule"
 QUEUE = "AWS::SQS::Queue"
+SECRET = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type
 REST_API = "AWS::ApiGateway::RestApi"
 RESOURCE = "AWS::ApiGateway::Resource"
 METHOD = "AWS::ApiGateway::Method"

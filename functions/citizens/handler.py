@@ -1,4 +1,4 @@
-"""GET /v1/citizens/{citizen_id} and GET /v1/citizens?phone=…|email=…|national_id=…|handle=…|login_subject=…"""
+"""Citizen read API: GET /v1/citizens?<identifier>, GET /v1/citizens/{citizen_id} and its /identity explanation."""
 
 from functools import lru_cache
 from typing import Annotated, Any
@@ -8,13 +8,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.citizens.models import CitizenResponse, CitizenSearchResponse
-from functions.citizens.service import find_citizens, get_citizen
+from functions.citizens.models import CitizenResponse, CitizenSearchResponse, IdentityExplanationResponse
+from functions.citizens.service import explain_identity, find_citizens, get_citizen
 from shared.api import api_key_guard, create_resolver
 from shared.config import get_read_api_settings
+from shared.identity.hashing import IdentifierHasher, load_hasher
 from shared.models.citizen import IdentifierKind
 from shared.observability import logger, metrics, tracer
-from shared.repositories.citizens import DynamoDBCitizenRepository
+from shared.repositories.identity import DynamoDBIdentityRepository
 
 app = create_resolver(guards=[api_key_guard(lambda: get_read_api_settings().operator_api_key_id, "operators")])
 
@@ -22,19 +23,39 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Timeline entries per pag
 OptionalText = Annotated[str | None, Query(max_length=320)]
 
 
+CitizenId = Annotated[str, Path(pattern=r"^cit-[0-9a-f]{32}$")]
+
+
 @lru_cache(maxsize=1)
-def _citizens() -> DynamoDBCitizenRepository:
-    return DynamoDBCitizenRepository(boto3.client("dynamodb"), get_read_api_settings().table_name)
+def _identity() -> DynamoDBIdentityRepository:
+    return DynamoDBIdentityRepository(boto3.client("dynamodb"), get_read_api_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> IdentifierHasher:
+    return load_hasher(get_read_api_settings().identity_key_secret_arn)
 
 
 @app.get("/v1/citizens/<citizen_id>", summary="A citizen with their timeline across channels", tags=["citizens"])
 @tracer.capture_method
 def handle_get_citizen(
-    citizen_id: Annotated[str, Path(pattern=r"^cit-[0-9a-f]{32}$")],
+    citizen_id: CitizenId,
     limit: Limit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> CitizenResponse:
-    return get_citizen(citizen_id, _citizens(), limit=limit, cursor=cursor)
+    return get_citizen(citizen_id, _identity(), limit=limit, cursor=cursor)
+
+
+@app.get(
+    "/v1/citizens/<citizen_id>/identity",
+    summary="Why each identifier and touchpoint belongs to this citizen, and the merges that made it",
+    tags=["citizens"],
+)
+@tracer.capture_method
+def handle_get_identity(
+    citizen_id: CitizenId, limit: Annotated[int, Query(ge=1, le=200)] = 100
+) -> IdentityExplanationResponse:
+    return explain_identity(citizen_id, _identity(), limit=limit)
 
 
 @app.get("/v1/citizens", summary="Find citizens by one identifier (any format)", tags=["citizens"])
@@ -55,7 +76,9 @@ def handle_find_citizens(
         IdentifierKind.LOGIN_SUBJECT: login_subject,
     }
     query = {kind: value for kind, value in given.items() if value}
-    found = find_citizens(query, _citizens(), default_region=get_read_api_settings().default_phone_region, limit=limit)
+    found = find_citizens(
+        query, _identity(), _hasher(), default_region=get_read_api_settings().default_phone_region, limit=limit
+    )
     return CitizenSearchResponse(citizens=found)
 
 

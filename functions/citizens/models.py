@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.models.citizen import IdentifierKind, TimelineEntry
+from shared.models.citizen import IdentifierKind, MergeRecord, TimelineEntry
 from shared.models.touchpoint import Address
 
 
 class IdentifierResponse(BaseModel):
     kind: IdentifierKind
     value: str
+    verified: bool = False
+    since: datetime | None = None
+    rule: str | None = Field(default=None, description="The rule that attached it (see docs/identity.md)")
+    touchpoint_id: str | None = Field(default=None, description="The touchpoint it first came with")
+    held_by: str | None = Field(default=None, description="The record holding it (a merged record's own id)")
 
 
 class CitizenResponse(BaseModel):
@@ -45,7 +51,8 @@ class CitizenResponse(BaseModel):
         }
     )
 
-    citizen_id: str
+    citizen_id: str = Field(description="The current id: a merged id resolves to its survivor")
+    merged_ids: list[str] = Field(default_factory=list, description="Ids of the records merged into this one")
     given_name: str | None = None
     family_name: str | None = None
     birth_date: date | None = None
@@ -59,3 +66,23 @@ class CitizenResponse(BaseModel):
 
 class CitizenSearchResponse(BaseModel):
     citizens: list[CitizenResponse]
+
+
+class TouchpointLinkResponse(BaseModel):
+    touchpoint_id: str
+    channel: str
+    occurred_at: datetime
+    linked_to: str = Field(description="The record the touchpoint was attached to (before any merge)")
+    rule: str
+    score: float | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class IdentityExplanationResponse(BaseModel):
+    citizen_id: str
+    requested_id: str
+    merged_ids: list[str]
+    identifiers: list[IdentifierResponse]
+    touchpoints: list[TouchpointLinkResponse]
+    merges: list[MergeRecord]
+    next_cursor: str | None = None

@@ -1,4 +1,4 @@
-"""EventBridge target: TouchpointRecorded -> link the touchpoint to a citizen record."""
+"""EventBridge target: TouchpointRecorded -> resolve the touchpoint to a citizen (shared/identity/engine.py)."""
 
 from functools import lru_cache
 from typing import Any
@@ -8,23 +8,26 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import envelopes, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.identity.service import resolve_touchpoint
 from shared.config import get_identity_settings
 from shared.events import EventBridgePublisher
+from shared.identity.engine import IdentityEngine
+from shared.identity.hashing import load_hasher
 from shared.models.events import TouchpointRecorded
 from shared.observability import logger, metrics, tracer
-from shared.repositories.citizens import DynamoDBCitizenRepository
+from shared.repositories.identity import DynamoDBIdentityRepository
 from shared.repositories.touchpoints import DynamoDBTouchpointRepository
 
 
 @lru_cache(maxsize=1)
-def _dependencies() -> tuple[DynamoDBTouchpointRepository, DynamoDBCitizenRepository, EventBridgePublisher]:
+def get_engine() -> IdentityEngine:
     settings = get_identity_settings()
     dynamodb = boto3.client("dynamodb")
-    return (
-        DynamoDBTouchpointRepository(dynamodb, settings.table_name),
-        DynamoDBCitizenRepository(dynamodb, settings.table_name),
-        EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
+    return IdentityEngine(
+        touchpoints=DynamoDBTouchpointRepository(dynamodb, settings.table_name),
+        identity=DynamoDBIdentityRepository(dynamodb, settings.table_name),
+        hasher=load_hasher(settings.identity_key_secret_arn),
+        publisher=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
+        default_region=settings.default_phone_region,
     )
 
 
@@ -33,17 +36,13 @@ def _dependencies() -> tuple[DynamoDBTouchpointRepository, DynamoDBCitizenReposi
 @tracer.capture_lambda_handler
 @event_parser(model=TouchpointRecorded, envelope=envelopes.EventBridgeEnvelope)
 def lambda_handler(event: TouchpointRecorded, context: LambdaContext) -> dict[str, Any]:
-    touchpoints, citizens, publisher = _dependencies()
-    resolved = resolve_touchpoint(
-        event.touchpoint_id,
-        touchpoints,
-        citizens,
-        publisher,
-        default_region=get_identity_settings().default_phone_region,
-        correlation_id=event.correlation_id,
-    )
-    outcome = resolved.outcome if resolved else "anonymous"
+    resolution = get_engine().resolve(event.touchpoint_id, correlation_id=event.correlation_id)
     metrics.add_dimension(name="channel", value=event.channel.value)
-    metrics.add_metric(name=f"Citizen{outcome.capitalize()}", unit=MetricUnit.Count, value=1)
-    logger.info("touchpoint resolved", extra={"touchpoint_id": event.touchpoint_id, "outcome": outcome})
-    return {"touchpoint_id": event.touchpoint_id, "outcome": outcome}
+    metrics.add_metric(name=f"Identity_{resolution.outcome}", unit=MetricUnit.Count, value=1)
+    if resolution.merges:
+        metrics.add_metric(name="Identity_merges", unit=MetricUnit.Count, value=len(resolution.merges))
+    rule = resolution.link.rule if resolution.link else None
+    logger.info(
+        "touchpoint resolved", extra={"touchpoint_id": event.touchpoint_id, "outcome": resolution.outcome, "rule": rule}
+    )
+    return {"touchpoint_id": event.touchpoint_id, "outcome": resolution.outcome, "citizen_id": resolution.citizen_id}

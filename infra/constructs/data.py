@@ -6,6 +6,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.config import EnvironmentConfig
@@ -13,6 +14,10 @@ from infra.config import EnvironmentConfig
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 TTL_ATTRIBUTE = "expires_at"
+# One generic secondary index (single-table design); today: open review tasks by creation time.
+GSI1 = "gsi1"
+GSI1_PARTITION_KEY = "gsi1pk"
+GSI1_SORT_KEY = "gsi1sk"
 
 
 class DataConstruct(Construct):
@@ -44,11 +49,38 @@ class DataConstruct(Construct):
             time_to_live_attribute=TTL_ATTRIBUTE,
             removal_policy=config.cdk_removal_policy,
         )
+        self.table.add_global_secondary_index(
+            index_name=GSI1,
+            partition_key=dynamodb.Attribute(name=GSI1_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=GSI1_SORT_KEY, type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
 
-    def grant_table(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
-        """Exactly these `dynamodb:*` actions on the table itself (no indexes: it has none yet)."""
+        # The HMAC key that turns identifiers into index keys (the table's keys never hold raw identifiers).
+        self.identity_key = secretsmanager.Secret(
+            self,
+            "IdentityKey",
+            description="Ventanilla identifier index HMAC key (rotating it means re-keying the index)",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=config.cdk_removal_policy,
+        )
+
+    def grant_table(self, grantee: iam.IGrantable, *actions: str, indexes: bool = False) -> iam.Grant:
+        """Exactly these `dynamodb:*` actions on the table (and its indexes when asked), nothing more."""
+        resources = [self.table.table_arn]
+        if indexes:
+            resources.append(f"{self.table.table_arn}/index/{GSI1}")
         return iam.Grant.add_to_principal(
-            grantee=grantee, actions=[f"dynamodb:{action}" for action in actions], resource_arns=[self.table.table_arn]
+            grantee=grantee, actions=[f"dynamodb:{action}" for action in actions], resource_arns=resources
+        )
+
+    def grant_identity_key(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read the identifier HMAC key (decrypting it needs kms:Decrypt on the data key too)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["secretsmanager:GetSecretValue"], resource_arns=[self.identity_key.secret_arn]
         )
 
     def grant_key(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:

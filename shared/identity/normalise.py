@@ -1,15 +1,24 @@
-"""Turn what people type into comparable identifiers. Pure functions, no I/O.
+"""Turn what people type into comparable values. Pure functions, no I/O.
 
-Phones become E.164 with `phonenumbers` (legacy Mexican prefixes such as 044/045 and the old
-mobile `1` after +52 included); emails are trimmed and lower-cased; national ids are upper-cased
-without spaces; social handles become `platform:handle`.
+Identifiers: phones become E.164 with `phonenumbers` (legacy Mexican prefixes such as 044/045 and the
+old mobile `1` after +52 included); emails are trimmed and lower-cased; national ids are upper-cased
+without spaces (a CURP's structure and check digit are checked separately, with `stdnum`); social
+handles become `platform:handle`.
+
+Descriptive fields (names, postal codes, localities, street lines) are folded: accents, case and
+punctuation do not count, so "HERNÁNDEZ-García" and "hernandez garcia" are one value. Names become
+tuples of tokens, Spanish abbreviations expanded ("Ma." -> "maria", "Hdez." -> "hernandez") and
+particles attached to the word they introduce ("de la Cruz" is one surname, not three).
+`phonetic_key` groups spellings that sound alike in Mexican Spanish, for blocking.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
+from stdnum.mx import curp
 
 from shared.models.citizen import Identifier, IdentifierKind
 from shared.models.touchpoint import CitizenClaims
@@ -96,3 +105,273 @@ def normalise_identifier(kind: IdentifierKind, raw: str, default_region: str = "
     else:
         value = normalise_login_subject(raw)
     return Identifier(kind=kind, value=value) if value else None
+
+
+def is_valid_curp(value: str) -> bool:
+    """Is this a CURP whose structure, birth date, state and check digit are all right (`stdnum.mx.curp`)?"""
+    normalised = normalise_national_id(value)
+    return normalised is not None and curp.is_valid(normalised)
+
+
+# --- Folding and names --------------------------------------------------------------------------------------------
+
+# Apostrophes join ("O'Farrill" is "ofarrill", not "o farrill"); every other non-alphanumeric run separates.
+_APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc`\u00b4]")
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """Accents, case and punctuation removed: "María José  HERNÁNDEZ-García" -> "maria jose hernandez garcia".
+
+    NFKD, then combining marks dropped (so "ñ" becomes "n" and "ü" becomes "u"), case-folded, every run of
+    characters that are not letters or digits turned into one space, trimmed. Idempotent.
+    """
+    decomposed = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text)).casefold()
+    # casefold can produce characters that decompose further ("İ" -> "i" + combining dot), hence a second pass.
+    decomposed = unicodedata.normalize("NFKD", decomposed)
+    bare = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    return _NON_ALNUM.sub(" ", bare).strip()
+
+
+# Particles belong to the word they introduce: "de la Cruz" is one surname, "de los Ángeles" one given name.
+PARTICLES = frozenset({"de", "del", "la", "las", "los", "y"})
+_GIVEN_ABBREVIATIONS = {"ma": "maria", "fco": "francisco", "gpe": "guadalupe", "jse": "jose"}
+_FAMILY_ABBREVIATIONS = {
+    "hdez": "hernandez",
+    "hdz": "hernandez",
+    "glez": "gonzalez",
+    "glz": "gonzalez",
+    "mtz": "martinez",
+    "rdz": "rodriguez",
+    "rguez": "rodriguez",
+    "gtz": "gutierrez",
+    "fdez": "fernandez",
+    "fdz": "fernandez",
+}
+# "M.ª" (María with a feminine ordinal) would otherwise fold to two initials, "m" and "a".
+_MARIA_ORDINAL = re.compile(r"\bm\s*\.\s*\u00aa", re.IGNORECASE)
+
+
+def _name_tokens(raw: str | None, abbreviations: dict[str, str]) -> tuple[str, ...]:
+    """Folded words, abbreviations expanded, each particle run joined to the word that follows it.
+
+    "y" is a particle only between two words; first or last it is an initial ("Y. Hernández", "María Y.").
+    Particles with no word after them are dropped ("María de" -> "maria"), unless there is nothing else.
+    """
+    if not raw:
+        return ()
+    words = [abbreviations.get(w, w) for w in fold(raw).split()]
+    tokens: list[str] = []
+    pending: list[str] = []
+    last = len(words) - 1
+    for i, word in enumerate(words):
+        if word in PARTICLES and (word != "y" or 0 < i < last):
+            pending.append(word)
+            continue
+        tokens.append(" ".join([*pending, word]))
+        pending = []
+    if pending and not tokens:
+        tokens.append(" ".join(pending))
+    return tuple(tokens)
+
+
+def normalise_given_names(raw: str | None) -> tuple[str, ...]:
+    """Given names as folded tokens: "Ma. de los Ángeles" -> ("maria", "de los angeles"); "J. Luis" -> ("j", "luis").
+
+    Expands "Ma."/"Mª" (maria), "Fco." (francisco), "Gpe." (guadalupe), "Jse" (jose); a one-letter token is an
+    initial and is kept. () when nothing is left.
+    """
+    return _name_tokens(_MARIA_ORDINAL.sub("maria ", raw) if raw else raw, _GIVEN_ABBREVIATIONS)
+
+
+def normalise_family_names(raw: str | None) -> tuple[str, ...]:
+    """Surnames as folded tokens: "de la Cruz Pérez" -> ("de la cruz", "perez"); "Del Valle" -> ("del valle",).
+
+    Expands the usual written abbreviations ("Hdez." hernandez, "Glez." gonzalez, "Mtz." martinez, "Rdz."
+    rodriguez, "Gtz." gutierrez, "Fdez." fernandez). () when nothing is left.
+    """
+    return _name_tokens(raw, _FAMILY_ABBREVIATIONS)
+
+
+# --- Addresses ----------------------------------------------------------------------------------------------------
+
+_POSTAL_SEPARATORS = re.compile(r"[\s.:\-]")
+_POSTAL_PREFIX = re.compile(r"^(?:C[O\u00d3]DIGOPOSTAL|CP)(?=\d)")  # "C.P. 06000", "Código postal: 06000"
+_MX_POSTAL = re.compile(r"\d{4,5}")
+_OTHER_POSTAL = re.compile(r"(?=.*\d)[0-9A-Z]{3,10}")
+
+
+def normalise_postal_code(raw: str | None, region: str = "MX") -> str | None:
+    """A postal code as written in `region`'s post, or None.
+
+    Mexico ("MX"): five digits, a leading "C.P." ignored; four digits are left-padded with 0, since people drop
+    the leading zero ("6000" -> "06000"); no Mexican code starts with "00". Other regions: the code upper-cased
+    without spaces, dots or dashes, 3-10 letters and digits with at least one digit ("2612", "K1A0B6").
+    """
+    if not raw:
+        return None
+    value = _POSTAL_PREFIX.sub("", _POSTAL_SEPARATORS.sub("", raw).upper())
+    if not value.isascii():
+        return None
+    if region.upper() == "MX":
+        if not _MX_POSTAL.fullmatch(value):
+            return None
+        value = value.zfill(5)
+        return None if value.startswith("00") else value
+    return value if _OTHER_POSTAL.fullmatch(value) else None
+
+
+# Leading words that name the kind of place, not the place: "Col. Roma Norte" is "roma norte".
+_LOCALITY_PREFIXES: tuple[tuple[str, ...], ...] = (
+    ("municipio", "de"),
+    ("mpio", "de"),
+    ("municipio",),
+    ("mpio",),
+    ("colonia",),
+    ("col",),
+    ("fraccionamiento",),
+    ("fracc",),
+    ("alcaldia",),
+    ("delegacion",),
+)
+_LOCALITY_WORDS = {"cd": "ciudad", "sta": "santa", "sto": "santo", "sn": "san", "gral": "general"}
+_LOCALITY_ALIASES = {
+    "cdmx": "ciudad de mexico",
+    "df": "ciudad de mexico",
+    "d f": "ciudad de mexico",
+    "distrito federal": "ciudad de mexico",
+    "mexico df": "ciudad de mexico",
+    "mexico d f": "ciudad de mexico",
+}
+
+
+def normalise_locality(raw: str | None) -> str | None:
+    """A colonia, town or municipality, folded, with its kind dropped: "Alcaldía Cuauhtémoc" -> "cuauhtemoc".
+
+    Drops leading "col."/"colonia", "fracc."/"fraccionamiento", "alcaldía", "delegación", "municipio (de)";
+    expands "cd." (ciudad), "sta."/"sto." (santa/santo), "sn" (san), "gral." (general); "CDMX" and "D.F."
+    become "ciudad de mexico". None when nothing is left.
+    """
+    if not raw:
+        return None
+    words = fold(raw).split()
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _LOCALITY_PREFIXES:
+            if len(words) > len(prefix) - 1 and tuple(words[: len(prefix)]) == prefix:
+                words = words[len(prefix) :]
+                stripped = True
+                break
+    value = " ".join(_LOCALITY_WORDS.get(w, w) for w in words)
+    return _LOCALITY_ALIASES.get(value, value) or None
+
+
+_STREET_WORDS = {
+    "av": "avenida",
+    "ave": "avenida",
+    "avda": "avenida",
+    "blvd": "boulevard",
+    "blvr": "boulevard",
+    "bulevar": "boulevard",
+    "calz": "calzada",
+    "prol": "prolongacion",
+    "priv": "privada",
+    "cda": "cerrada",
+    "cerr": "cerrada",
+    "cjon": "callejon",
+    "carr": "carretera",
+    "int": "interior",
+    "depto": "departamento",
+    "dpto": "departamento",
+    "sta": "santa",
+    "sto": "santo",
+    "gral": "general",
+}
+# Markers of the house number carry no information once the number itself is there; "calle" is the street type
+# people leave out ("Calle Morelos 45" is "Morelos 45").
+_STREET_NOISE = frozenset({"calle", "no", "num", "numero", "nro", "n", "ext", "exterior"})
+
+
+def normalise_address_line(raw: str | None) -> str | None:
+    """A street line, folded, abbreviations expanded, number markers and the word "calle" dropped.
+
+    "Av. Juárez No. 12" -> "avenida juarez 12"; "Calle Morelos S/N" -> "morelos sn" (sin número). None when
+    nothing is left.
+    Idempotent.
+    """
+    if not raw:
+        return None
+    words = fold(raw).split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] == "s" and i + 1 < len(words) and words[i + 1] == "n":
+            out.append("sn")
+            i += 2
+            continue
+        if words[i] not in _STREET_NOISE:
+            out.append(_STREET_WORDS.get(words[i], words[i]))
+        i += 1
+    return " ".join(out) or None
+
+
+# --- Phonetic key -------------------------------------------------------------------------------------------------
+
+_VOWELS = frozenset("aeiou")
+_FRONT_VOWELS = frozenset("ei")
+_SAME_SOUND = {"v": "b", "z": "s", "x": "j"}
+_SILENT_H = re.compile(r"(?<!c)h")
+_LL_OR_Y = re.compile(r"ll|y")
+
+
+def _vowel_sounds(letters: str) -> str:
+    """First pass: "ph" -> f, silent h dropped, ll/y -> y before a vowel (else l/i), w -> u."""
+    letters = _SILENT_H.sub("", letters.replace("ph", "f")).replace("w", "u")
+
+    def consonant_or_vowel(match: re.Match[str]) -> str:
+        before_vowel = letters[match.end() : match.end() + 1] in _VOWELS
+        return "y" if before_vowel else ("l" if match.group() == "ll" else "i")
+
+    return _LL_OR_Y.sub(consonant_or_vowel, letters)
+
+
+def phonetic_key(token: str) -> str:
+    """A key shared by spellings that sound alike in Mexican Spanish, for blocking: "Vázquez" and "Basques" -> "baskes".
+
+    On the folded letters (digits and spaces dropped): "ph" -> f; "h" is silent except in "ch"; "ll" and "y" -> y
+    before a vowel (else l and i); w -> u; b/v -> b; z -> s; c before e/i -> s, any other c, "qu" and k -> k;
+    g before e/i -> j, while "gu" before e/i keeps its hard g as "gu"; x -> j (México, Xavier, Ximénez); then
+    repeated letters collapse to one ("rr" -> r). Vowels are kept: Spanish spells them as it says them. The key is
+    a fixed point (`phonetic_key(phonetic_key(x)) == phonetic_key(x)`) and does not depend on accents or case.
+    """
+    letters = _vowel_sounds("".join(c for c in fold(token) if c.isalpha()))
+    out: list[str] = []
+    i, n = 0, len(letters)
+    while i < n:
+        c = letters[i]
+        after = letters[i + 1 : i + 2]
+        step = 1
+        if c == "c":
+            if after == "h":
+                code, step = "ch", 2
+            else:
+                code = "s" if after in _FRONT_VOWELS else "k"
+        elif c == "q":
+            code, step = "k", (2 if after == "u" else 1)
+        elif c == "g":
+            if after in _FRONT_VOWELS:
+                code = "j"
+            elif after == "u" and letters[i + 2 : i + 3] in _FRONT_VOWELS:
+                code, step = "gu", 2
+            else:
+                code = "g"
+        else:
+            code = _SAME_SOUND.get(c, c)
+        out.append(code)
+        i += step
+    collapsed: list[str] = []
+    for char in "".join(out):
+        if not collapsed or collapsed[-1] != char:
+            collapsed.append(char)
+    return "".join(collapsed)

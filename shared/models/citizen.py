@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,3 +58,72 @@ class TimelineEntry(BaseModel):
     text: str | None = None
     case: CaseRef | None = None
     details: dict[str, DetailValue] = Field(default_factory=dict)
+
+
+class LinkExplanation(BaseModel):
+    """Why a touchpoint (or identifier) belongs to a citizen: the rule that decided, its score and evidence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    score: float | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class IdentifierRecord(BaseModel):
+    """An identifier a citizen holds, with where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: IdentifierKind
+    value: str
+    verified: bool = False
+    touchpoint_id: str | None = None
+    rule: str
+    since: datetime
+
+
+class MergeRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    merge_id: str
+    survivor: str
+    absorbed: str
+    absorbed_members: tuple[str, ...] = ()
+    rule: str
+    score: float | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    touchpoint_id: str | None = None
+    actor: str | None = None
+    reason: str | None = None
+    at: datetime
+    status: Literal["active", "split"] = "active"
+    split_at: datetime | None = None
+    split_reason: str | None = None
+    split_by: str | None = None
+
+
+class ReviewCandidate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    citizen_id: str
+    score: float
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReviewTask(BaseModel):
+    """A decision the engine leaves to an operator: a grey-band match, or an identifier several people share."""
+
+    model_config = ConfigDict(frozen=True)
+
+    review_id: str
+    kind: Literal["possible_match", "shared_identifier"]
+    touchpoint_id: str
+    citizen_id: str | None = None  # the provisional citizen created for the touchpoint (possible_match)
+    candidates: tuple[ReviewCandidate, ...]
+    status: Literal["open", "accepted", "rejected"] = "open"
+    created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    chosen_citizen_id: str | None = None
+    reason: str | None = None

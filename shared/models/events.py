@@ -11,7 +11,6 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.models.citizen import IdentifierKind
 from shared.models.touchpoint import Channel
 
 
@@ -46,5 +45,31 @@ class CitizenResolved(DomainEvent):
     touchpoint_id: str
     citizen_id: str
     outcome: Literal["created", "matched"]
-    matched_on: list[IdentifierKind] = Field(default_factory=list)
-    conflicting: list[IdentifierKind] = Field(default_factory=list)
+    rule: str
+    score: float | None = None
+
+
+class CitizensMerged(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.identity"
+
+    survivor_id: str
+    absorbed_id: str
+    merge_id: str
+    rule: str
+    score: float | None = None
+
+
+class CitizenSplit(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.identity"
+
+    citizen_id: str
+    restored_citizen_id: str
+    merge_id: str
+
+
+class ReviewOpened(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.identity"
+
+    review_id: str
+    kind: str
+    touchpoint_id: str

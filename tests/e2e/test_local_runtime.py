@@ -159,7 +159,15 @@ def test_unknown_channel_is_404_naming_the_path(ventanilla: Running) -> None:
 
 def test_openapi_document_covers_every_route_with_examples(ventanilla: Running) -> None:
     document = requests.get(f"{ventanilla.url}/v1/openapi.json", timeout=30).json()
-    expected = {f"/v1/channels/{c}/touchpoints" for c in CHANNELS} | {"/v1/citizens", "/v1/citizens/{citizen_id}"}
+    expected = {f"/v1/channels/{c}/touchpoints" for c in CHANNELS} | {
+        "/v1/citizens",
+        "/v1/citizens/{citizen_id}",
+        "/v1/citizens/{citizen_id}/identity",
+        "/v1/citizens/{citizen_id}/merge",
+        "/v1/citizens/{citizen_id}/split",
+        "/v1/reviews",
+        "/v1/reviews/{review_id}/decision",
+    }
     assert set(document["paths"]) == expected
     schemas = document["components"]["schemas"]
     for channel in CHANNELS:

@@ -19,6 +19,7 @@ from infra.config import (
     IDENTITY_FUNCTION,
     INGEST_EVENT_SOURCE,
     OPERATOR_CLIENT,
+    STEWARDSHIP_FUNCTION,
     TOUCHPOINT_RECORDED,
     EnvironmentConfig,
 )
@@ -97,16 +98,16 @@ def _integration_function_id(method_props: dict[str, Any]) -> str:
 # --- functions -----------------------------------------------------------------------------------------------------
 
 
-def test_ten_functions_and_no_cdk_helper_functions(synthesized: Synthesized) -> None:
+def test_a_function_per_channel_plus_identity_read_and_stewardship(synthesized: Synthesized) -> None:
     assert sorted(_functions(synthesized)) == sorted(ALL_FUNCTIONS)
-    assert len(ALL_FUNCTIONS) == 10
+    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 3 == 11
     assert not [r for r in synthesized.resources.values() if r["Type"].startswith("Custom::")]
     assert not synthesized.of_type("AWS::CloudFormation::CustomResource")
 
 
 def test_each_function_has_its_own_role(synthesized: Synthesized) -> None:
     roles = [resource["Properties"]["Role"]["Fn::GetAtt"][0] for _, resource in _functions(synthesized).values()]
-    assert len(set(roles)) == len(roles) == 10
+    assert len(set(roles)) == len(roles) == len(ALL_FUNCTIONS)
     for role_id in roles:
         role = synthesized.resources[role_id]
         assert role["Type"] == "AWS::IAM::Role"
@@ -180,9 +181,11 @@ def test_identity_permissions(synthesized: Synthesized) -> None:
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
+        "dynamodb:Query",
         "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
     }
-    assert {"events:PutEvents", "sqs:SendMessage"} <= actions
+    assert {"events:PutEvents", "sqs:SendMessage", "secretsmanager:GetSecretValue"} <= actions
     assert not [a for a in actions if "*" in a]
 
 
@@ -238,6 +241,11 @@ def test_every_method_is_validated_and_routes_are_exactly_these(synthesized: Syn
     expected = {("POST", f"/v1/channels/{c}/touchpoints") for c in CHANNELS} | {
         ("GET", "/v1/citizens"),
         ("GET", "/v1/citizens/{citizen_id}"),
+        ("GET", "/v1/citizens/{citizen_id}/identity"),
+        ("GET", "/v1/reviews"),
+        ("POST", "/v1/reviews/{review_id}/decision"),
+        ("POST", "/v1/citizens/{citizen_id}/merge"),
+        ("POST", "/v1/citizens/{citizen_id}/split"),
     }
     assert sorted((m, path) for m, path, _ in routes) == sorted(expected)
 
@@ -438,6 +446,7 @@ def test_cdk_nag_reports_no_unacknowledged_findings(synthesized: Synthesized) ->
         "AwsSolutions-APIG4",
         "AwsSolutions-COG4",
         "AwsSolutions-SQS3",
+        "AwsSolutions-SMG4",
     }
     assert all(len(v["reason"]) > 40 for v in nag["suppressedViolations"])
 
@@ -447,3 +456,34 @@ def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path: Path) -> Non
     sqs.Queue(app.node.find_child(STACK_ID), "QueueWithoutDlqOrTls")
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
+
+
+# --- identity: keyed index, review index, stewardship ---------------------------------------------------------------
+
+
+def test_identifier_hmac_key_is_a_generated_encrypted_secret_read_only_by_identity_functions(
+    synthesized: Synthesized,
+) -> None:
+    (secret_id, secret) = next(iter(synthesized.of_type("AWS::SecretsManager::Secret").items()))
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "KmsKeyId" in secret["Properties"]
+    readers = {
+        name for name in ALL_FUNCTIONS if "secretsmanager:GetSecretValue" in _actions_of_function(synthesized, name)
+    }
+    assert readers == {IDENTITY_FUNCTION, CITIZENS_FUNCTION, STEWARDSHIP_FUNCTION}
+    for name in readers:
+        env = _functions(synthesized)[name][1]["Properties"]["Environment"]["Variables"]
+        assert env["IDENTITY_KEY_SECRET_ARN"] == {"Ref": secret_id}
+
+
+def test_table_has_the_review_index(synthesized: Synthesized) -> None:
+    (table,) = synthesized.of_type("AWS::DynamoDB::Table").values()
+    (index,) = table["Properties"]["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "gsi1"
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["gsi1pk", "gsi1sk"]
+
+
+def test_stewardship_writes_but_never_scans_or_deletes(synthesized: Synthesized) -> None:
+    actions = _actions_of_function(synthesized, STEWARDSHIP_FUNCTION)
+    assert {"dynamodb:PutItem", "dynamodb:Query", "events:PutEvents"} <= actions
+    assert not actions & {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:*"}

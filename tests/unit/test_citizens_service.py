@@ -1,64 +1,77 @@
-"""Read side: find a citizen by any identifier in any format, read the timeline newest first."""
+"""Read side: find a citizen by any identifier in any format, read the timeline newest first, explain it."""
 
-from datetime import UTC, datetime
+from __future__ import annotations
 
 import pytest
 
-from functions.citizens.service import find_citizens, get_citizen
-from functions.identity.service import resolve_touchpoint
+from functions.citizens.service import explain_identity, find_citizens, get_citizen
 from shared.exceptions import NotFoundError, ValidationFailedError
 from shared.models.citizen import IdentifierKind
-from shared.models.touchpoint import Channel, CitizenClaims, Touchpoint, touchpoint_id_for
-from tests.fakes import FakeCitizenRepository, FakePublisher, FakeTouchpointRepository
+from shared.models.touchpoint import Channel
+from tests.unit.test_identity_engine import World
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def citizens() -> FakeCitizenRepository:
-    touchpoints, citizens = FakeTouchpointRepository(), FakeCitizenRepository()
-    for minute, (channel, phone) in enumerate(
-        [(Channel.OFFICE, "55 1234 5678"), (Channel.PHONE, "044 55 1234 5678"), (Channel.MESSAGING, "5215512345678")]
-    ):
-        touchpoint = Touchpoint(
-            touchpoint_id=touchpoint_id_for(channel, f"m{minute}"),
-            channel=channel,
-            occurred_at=datetime(2026, 3, 2, 15, minute, tzinfo=UTC),
-            citizen=CitizenClaims(phone=phone, given_name="María José"),
-        )
-        touchpoints.add(touchpoint)
-        resolve_touchpoint(touchpoint.touchpoint_id, touchpoints, citizens, FakePublisher(), default_region="MX")
-    return citizens
+def world() -> World:
+    world = World()
+    world.arrive(Channel.OFFICE, given_name="María José", family_name="Hernández García", phone="55 1234 5678")
+    world.arrive(Channel.PHONE, phone="044 55 1234 5678")
+    world.arrive(Channel.MESSAGING, phone="5215512345678")
+    return world
 
 
-def test_find_by_phone_in_another_format_shows_the_timeline_newest_first(citizens: FakeCitizenRepository) -> None:
-    (found,) = find_citizens({IdentifierKind.PHONE: "+52 (55) 1234-5678"}, citizens, default_region="MX", limit=20)
+def find(world: World, **query: str) -> list:
+    given = {IdentifierKind(k): v for k, v in query.items()}
+    return find_citizens(given, world.identity, world.engine.hasher, default_region="MX", limit=20)
+
+
+def test_find_by_phone_in_another_format_shows_the_timeline_newest_first(world: World) -> None:
+    (found,) = find(world, phone="+52 (55) 1234-5678")
     assert found.given_name == "María José"
     assert [e.channel for e in found.timeline] == ["messaging", "phone", "office"]
     assert [(i.kind, i.value) for i in found.identifiers] == [("phone", "+525512345678")]
 
 
-def test_timeline_pages(citizens: FakeCitizenRepository) -> None:
-    (citizen_id,) = citizens.profiles
-    first = get_citizen(citizen_id, citizens, limit=2)
-    second = get_citizen(citizen_id, citizens, limit=2, cursor=first.next_cursor)
+def test_timeline_pages(world: World) -> None:
+    (citizen_id,) = world.survivors()
+    first = get_citizen(citizen_id, world.identity, limit=2)
+    second = get_citizen(citizen_id, world.identity, limit=2, cursor=first.next_cursor)
     assert [e.channel for e in first.timeline + second.timeline] == ["messaging", "phone", "office"]
     assert second.next_cursor is None
 
 
-def test_unknown_identifier_finds_nobody(citizens: FakeCitizenRepository) -> None:
-    assert find_citizens({IdentifierKind.EMAIL: "nadie@example.mx"}, citizens, default_region="MX", limit=5) == []
+def test_merged_id_resolves_to_the_survivor_with_both_timelines(world: World) -> None:
+    (maria,) = world.survivors()
+    other = world.arrive(Channel.EMAIL, email="majo@example.mx")
+    world.engine.merge(maria, other.citizen_id, rule="manual", actor="supervisor-1")
+    response = get_citizen(other.citizen_id, world.identity, limit=20)
+    assert response.citizen_id == maria and response.merged_ids == [other.citizen_id]
+    assert {e.channel for e in response.timeline} == {"office", "phone", "messaging", "email"}
+
+
+def test_explanation_names_the_rule_of_every_link(world: World) -> None:
+    (citizen_id,) = world.survivors()
+    explained = explain_identity(citizen_id, world.identity, limit=20)
+    assert [t.rule for t in explained.touchpoints] == ["sole-holder:phone", "sole-holder:phone", "new"]
+    (phone,) = explained.identifiers
+    assert phone.rule == "new" and phone.kind == "phone"
+
+
+def test_unknown_identifier_finds_nobody(world: World) -> None:
+    assert find(world, email="nadie@example.mx") == []
 
 
 @pytest.mark.parametrize(
     "query",
-    [{}, {IdentifierKind.PHONE: "55 1234 5678", IdentifierKind.EMAIL: "a@example.mx"}, {IdentifierKind.PHONE: "12"}],
+    [{}, {"phone": "55 1234 5678", "email": "a@example.mx"}, {"phone": "12"}],
 )
-def test_search_needs_exactly_one_valid_identifier(citizens: FakeCitizenRepository, query: dict) -> None:
+def test_search_needs_exactly_one_valid_identifier(world: World, query: dict) -> None:
     with pytest.raises(ValidationFailedError):
-        find_citizens(query, citizens, default_region="MX", limit=5)
+        find(world, **query)
 
 
-def test_unknown_citizen_is_not_found(citizens: FakeCitizenRepository) -> None:
+def test_unknown_citizen_is_not_found(world: World) -> None:
     with pytest.raises(NotFoundError):
-        get_citizen("cit-" + "0" * 32, citizens, limit=5)
+        get_citizen("cit-" + "0" * 32, world.identity, limit=5)

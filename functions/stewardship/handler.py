@@ -1,0 +1,107 @@
+"""Data stewardship: review tasks, manual merges and splits.
+
+GET /v1/reviews · POST /v1/reviews/{review_id}/decision · POST /v1/citizens/{citizen_id}/merge ·
+POST /v1/citizens/{citizen_id}/split
+"""
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.stewardship.models import (
+    DecideReviewRequest,
+    MergeCitizensRequest,
+    ReviewListResponse,
+    SplitCitizenRequest,
+    SplitResponse,
+)
+from shared.api import api_key_guard, create_resolver
+from shared.config import get_stewardship_settings
+from shared.events import EventBridgePublisher
+from shared.exceptions import ValidationFailedError
+from shared.identity.engine import IdentityEngine
+from shared.identity.hashing import load_hasher
+from shared.models.citizen import MergeRecord, ReviewTask
+from shared.models.events import CitizensMerged
+from shared.observability import logger, metrics, tracer
+from shared.repositories.identity import DynamoDBIdentityRepository
+from shared.repositories.touchpoints import DynamoDBTouchpointRepository
+
+app = create_resolver(guards=[api_key_guard(lambda: get_stewardship_settings().operator_api_key_id, "operators")])
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> IdentityEngine:
+    settings = get_stewardship_settings()
+    dynamodb = boto3.client("dynamodb")
+    return IdentityEngine(
+        touchpoints=DynamoDBTouchpointRepository(dynamodb, settings.table_name),
+        identity=DynamoDBIdentityRepository(dynamodb, settings.table_name),
+        hasher=load_hasher(settings.identity_key_secret_arn),
+        publisher=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
+        default_region=settings.default_phone_region,
+    )
+
+
+@app.get("/v1/reviews", summary="Open review tasks, oldest first", tags=["stewardship"])
+@tracer.capture_method
+def handle_list_reviews(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query(max_length=2048)] = None
+) -> ReviewListResponse:
+    reviews, next_cursor = get_engine().identity.open_reviews(limit, cursor)
+    return ReviewListResponse(reviews=reviews, next_cursor=next_cursor)
+
+
+@app.post("/v1/reviews/<review_id>/decision", summary="Accept or reject a review task", tags=["stewardship"])
+@tracer.capture_method
+def handle_decide_review(
+    review_id: Annotated[str, Path(pattern=r"^rev-[0-9a-f]{32}$")], request: Annotated[DecideReviewRequest, Body()]
+) -> ReviewTask:
+    decided = get_engine().decide(
+        review_id,
+        accept=request.decision == "accept",
+        actor=request.actor,
+        chosen_citizen_id=request.citizen_id,
+        reason=request.reason,
+    )
+    logger.info("review decided", extra={"review_id": review_id, "decision": request.decision})
+    return decided
+
+
+@app.post("/v1/citizens/<citizen_id>/merge", summary="Fold another citizen into this one", tags=["stewardship"])
+@tracer.capture_method
+def handle_merge_citizens(
+    citizen_id: Annotated[str, Path(pattern=r"^cit-[0-9a-f]{32}$")], request: Annotated[MergeCitizensRequest, Body()]
+) -> MergeRecord:
+    engine = get_engine()
+    merge = engine.merge(citizen_id, request.citizen_id, rule="manual", actor=request.actor, reason=request.reason)
+    engine.publisher.publish(
+        [CitizensMerged(survivor_id=merge.survivor, absorbed_id=merge.absorbed, merge_id=merge.merge_id, rule="manual")]
+    )
+    logger.info("citizens merged", extra={"merge_id": merge.merge_id})
+    return merge
+
+
+@app.post("/v1/citizens/<citizen_id>/split", summary="Undo a merge, with a reason", tags=["stewardship"])
+@tracer.capture_method
+def handle_split_citizen(
+    citizen_id: Annotated[str, Path(pattern=r"^cit-[0-9a-f]{32}$")], request: Annotated[SplitCitizenRequest, Body()]
+) -> SplitResponse:
+    engine = get_engine()
+    merge = engine.identity.get_merge(request.merge_id)
+    if merge is None or citizen_id not in (merge.survivor, merge.absorbed):
+        raise ValidationFailedError(f"merge {request.merge_id} does not involve citizen {citizen_id}")
+    undone, survivor, restored = engine.split(request.merge_id, reason=request.reason, actor=request.actor)
+    logger.info("citizen split", extra={"merge_id": request.merge_id})
+    return SplitResponse(merge=undone, citizen_id=survivor, restored_citizen_id=restored)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

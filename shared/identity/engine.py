@@ -1,0 +1,570 @@
+"""The identity-resolution engine: one touchpoint at a time, online, explainable and reversible.
+
+For each touchpoint it reads a bounded set of keys — the keyed identifier index and a few blocking
+keys — scores the candidate citizens (Fellegi-Sunter, shared/identity/matching.py) and then:
+
+- links directly on a verified identifier (SSO subject, valid CURP read at an office);
+- links a contact-only touchpoint (just a phone, an email, a handle) to the one person holding it, or
+  to the clearly most recent holder of a recycled number; several current holders -> a review task;
+- links a descriptive touchpoint to the best candidate at or above the link threshold, merging any
+  other candidate it bridges; in the grey band it creates a provisional citizen and a review task;
+- otherwise creates a citizen.
+
+Every link records its rule, score and evidence; every merge is a record that a split reverts exactly.
+Concurrent resolutions are safe: citizen records carry versions (conditional writes) and a new citizen
+takes a first claim on each identifier nobody held, so racing touchpoints end up on one record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from shared.events import EventPublisher
+from shared.exceptions import ConflictError, NotFoundError, ValidationFailedError
+from shared.identity.features import Features, blocking_keys, features_from_claims, identifiers_of, is_verified
+from shared.identity.hashing import IdentifierHasher
+from shared.identity.matching import Match, score
+from shared.identity.records import CitizenRecord
+from shared.models.citizen import (
+    Identifier,
+    IdentifierRecord,
+    LinkExplanation,
+    MergeRecord,
+    ReviewCandidate,
+    ReviewTask,
+)
+from shared.models.events import CitizenResolved, CitizensMerged, CitizenSplit, DomainEvent, ReviewOpened
+from shared.models.touchpoint import StoredTouchpoint, Touchpoint
+from shared.repositories.identity import IdentityRepository, IndexEntry
+from shared.repositories.touchpoints import TouchpointRepository
+
+MAX_ATTEMPTS = 6
+MAX_CANDIDATES = 12
+RECYCLED_AFTER = timedelta(days=180)
+DONE = frozenset({"created", "linked", "review", "anonymous"})
+
+Outcome = Literal["created", "linked", "review", "anonymous", "already"]
+
+
+@dataclass
+class Resolution:
+    touchpoint_id: str
+    outcome: Outcome
+    citizen_id: str | None = None
+    link: LinkExplanation | None = None
+    merges: list[MergeRecord] = field(default_factory=list)
+    review: ReviewTask | None = None
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+@dataclass
+class IdentityEngine:
+    touchpoints: TouchpointRepository
+    identity: IdentityRepository
+    hasher: IdentifierHasher
+    publisher: EventPublisher
+    default_region: str = "MX"
+
+    # -- resolution ---------------------------------------------------------------------------------
+
+    def resolve(self, touchpoint_id: str, correlation_id: str | None = None) -> Resolution:
+        stored = self.touchpoints.get(touchpoint_id)
+        if stored is None:
+            raise NotFoundError(f"touchpoint {touchpoint_id} does not exist")
+        if stored.resolution in DONE:
+            return Resolution(touchpoint_id, "already", stored.citizen_id)
+        features = features_from_claims(stored.touchpoint.citizen, self.default_region)
+        if not identifiers_of(features) and not features.descriptive:
+            self.touchpoints.link_citizen(touchpoint_id, None, "anonymous")
+            return Resolution(touchpoint_id, "anonymous")
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                resolution = self._attempt(stored, features)
+            except ConflictError:
+                continue  # somebody changed a record we read: read again
+            self._announce(resolution, correlation_id)
+            return resolution
+        raise ConflictError(f"could not settle the identity of touchpoint {touchpoint_id}")
+
+    def _attempt(self, stored: StoredTouchpoint, features: Features) -> Resolution:
+        touchpoint = stored.touchpoint
+        identifiers = identifiers_of(features)
+        digests = {self.hasher.identifier(i): i for i in identifiers}
+        holders = self.identity.holders(list(digests))
+        block_digests = [self.hasher.block(k) for k in blocking_keys(features)] if features.descriptive else []
+        members = self.identity.block_members(block_digests)
+        candidate_ids = [h.citizen_id for hs in holders.values() for h in hs] + [
+            c for cs in members.values() for c in cs
+        ]
+        roots, root_ids = self._roots(candidate_ids)
+        matches = {cid: score(features, root.features) for cid, root in roots.items()}
+
+        def root_of(citizen_id: str) -> str | None:
+            root = root_ids.get(citizen_id)
+            return root if root in roots else None
+
+        # 1. verified identifiers link directly
+        verified_roots: list[str] = []
+        for digest, identifier in digests.items():
+            if is_verified(identifier, touchpoint.channel):
+                for holder in holders.get(digest, []):
+                    root = root_of(holder.citizen_id)
+                    if root and root not in verified_roots and not _hard_veto(matches[root]):
+                        verified_roots.append(root)
+        if verified_roots:
+            survivor, *others = sorted(verified_roots, key=lambda r: roots[r].created_at)
+            rule = "verified:" + next(i.kind.value for d, i in digests.items() if is_verified(i, touchpoint.channel))
+            link = LinkExplanation(rule=rule, score=matches[survivor].score, evidence=matches[survivor].evidence())
+            bridged = others + self._bridgeable(survivor, [c for c, m in matches.items() if m.links], roots)
+            return self._link(stored, features, digests, block_digests, roots[survivor], link, bridge=bridged)
+
+        # 2. contact-only touchpoints: who holds this number / address / handle?
+        if not features.descriptive:
+            holder_roots: dict[str, datetime] = {}
+            for hs in holders.values():
+                for holder in hs:
+                    root = root_of(holder.citizen_id)
+                    if root:
+                        holder_roots[root] = max(holder.last_seen, holder_roots.get(root, holder.last_seen))
+            if not holder_roots:
+                return self._create(stored, features, digests, block_digests, holders, [])
+            ranked = sorted(holder_roots, key=lambda r: holder_roots[r], reverse=True)
+            kind = identifiers[0].kind.value
+            if len(ranked) == 1:
+                link = LinkExplanation(
+                    rule=f"sole-holder:{kind}", score=matches[ranked[0]].score, evidence=matches[ranked[0]].evidence()
+                )
+                return self._link(stored, features, digests, block_digests, roots[ranked[0]], link)
+            if holder_roots[ranked[0]] - holder_roots[ranked[1]] > RECYCLED_AFTER:
+                evidence = {
+                    **matches[ranked[0]].evidence(),
+                    "previous_holder_last_seen": holder_roots[ranked[1]].isoformat(),
+                }
+                link = LinkExplanation(rule=f"recent-holder:{kind}", score=matches[ranked[0]].score, evidence=evidence)
+                return self._link(stored, features, digests, block_digests, roots[ranked[0]], link)
+            return self._review_shared(stored, [(r, matches[r]) for r in ranked[:MAX_CANDIDATES]])
+
+        # 3. descriptive touchpoints: probabilistic match
+        ranked_matches = sorted(matches.items(), key=lambda item: item[1].score, reverse=True)
+        linkable = [cid for cid, m in ranked_matches if m.links]
+        if linkable:
+            survivor = linkable[0]
+            link = LinkExplanation(rule="match", score=matches[survivor].score, evidence=matches[survivor].evidence())
+            bridged = self._bridgeable(survivor, linkable[1:], roots)
+            return self._link(stored, features, digests, block_digests, roots[survivor], link, bridge=bridged)
+        grey = [(cid, m) for cid, m in ranked_matches if m.needs_review][:3]
+        return self._create(stored, features, digests, block_digests, holders, grey)
+
+    def _bridgeable(self, survivor: str, others: Sequence[str], roots: dict[str, CitizenRecord]) -> list[str]:
+        """Other citizens the touchpoint also links to, that may be merged into the survivor.
+
+        Not when the two records conflict on strong evidence, nor when an operator said they differ.
+        """
+        return [
+            other
+            for other in dict.fromkeys(others)
+            if other != survivor
+            and score(roots[survivor].features, roots[other].features).veto is None
+            and not self.identity.not_same(survivor, other)
+        ]
+
+    def _roots(self, citizen_ids: Sequence[str]) -> tuple[dict[str, CitizenRecord], dict[str, str]]:
+        """Current survivors of the given records, and each record's survivor id.
+
+        Bounded: the records seen most often across the looked-up keys first, at most MAX_CANDIDATES
+        survivors, read in at most two BatchGetItem calls (absorbed records point straight at their survivor).
+        """
+        counts: dict[str, int] = {}
+        for cid in citizen_ids:
+            counts[cid] = counts.get(cid, 0) + 1
+        chosen = sorted(counts, key=lambda c: -counts[c])[: MAX_CANDIDATES * 2]
+        records = self.identity.get_many(chosen)
+        missing = {r.merged_into for r in records.values() if r.merged_into and r.merged_into not in records}
+        records.update(self.identity.get_many(m for m in missing if m))
+        root_ids = {cid: r.merged_into or r.citizen_id for cid, r in records.items()}
+        roots: dict[str, CitizenRecord] = {}
+        for cid in chosen:
+            root = records.get(root_ids.get(cid, ""))
+            if root is not None and root.citizen_id not in roots and len(roots) < MAX_CANDIDATES:
+                roots[root.citizen_id] = root
+        return roots, root_ids
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def _identifier_records(
+        self, record: CitizenRecord, digests: dict[str, Identifier], touchpoint: Touchpoint, rule: str, now: datetime
+    ) -> tuple[IdentifierRecord, ...]:
+        added = [
+            IdentifierRecord(
+                kind=i.kind,
+                value=i.value,
+                verified=is_verified(i, touchpoint.channel),
+                touchpoint_id=touchpoint.touchpoint_id,
+                rule=rule,
+                since=now,
+            )
+            for i in digests.values()
+            if not record.holds(i)
+        ]
+        return (*record.identifiers, *added)
+
+    def _finish(
+        self,
+        stored: StoredTouchpoint,
+        citizen_id: str,
+        digests: dict[str, Identifier],
+        block_digests: Sequence[str],
+        link: LinkExplanation,
+        outcome: Outcome,
+    ) -> None:
+        touchpoint = stored.touchpoint
+        entries = [IndexEntry(d, i.kind.value, is_verified(i, touchpoint.channel)) for d, i in digests.items()]
+        self.identity.index(citizen_id, entries, block_digests, touchpoint.occurred_at)
+        self.identity.add_to_timeline(citizen_id, touchpoint, link)
+        self.touchpoints.link_citizen(touchpoint.touchpoint_id, citizen_id, outcome)
+
+    def _link(
+        self,
+        stored: StoredTouchpoint,
+        features: Features,
+        digests: dict[str, Identifier],
+        block_digests: Sequence[str],
+        root: CitizenRecord,
+        link: LinkExplanation,
+        bridge: Sequence[str] = (),
+    ) -> Resolution:
+        now = datetime.now(UTC)
+        updated = root.model_copy(
+            update={
+                "version": root.version + 1,
+                "updated_at": now,
+                "own": root.own.union(features),
+                "features": root.features.union(features),
+                "identifiers": self._identifier_records(root, digests, stored.touchpoint, link.rule, now),
+                **_display_gaps(root, stored.touchpoint),
+            }
+        )
+        self.identity.save([updated])
+        merges = [
+            self.merge(updated.citizen_id, other, rule=f"bridge:{link.rule}", touchpoint_id=stored.touchpoint_id)
+            for other in bridge
+        ]
+        self._finish(stored, updated.citizen_id, digests, block_digests, link, "linked")
+        return Resolution(stored.touchpoint_id, "linked", updated.citizen_id, link, merges=merges)
+
+    def _create(
+        self,
+        stored: StoredTouchpoint,
+        features: Features,
+        digests: dict[str, Identifier],
+        block_digests: Sequence[str],
+        holders: dict[str, list],
+        grey: list[tuple[str, Match]],
+    ) -> Resolution:
+        now = datetime.now(UTC)
+        rule = "new:possible-match" if grey else "new"
+        best = grey[0][1] if grey else None
+        link = LinkExplanation(rule=rule, score=best.score if best else None, evidence=best.evidence() if best else {})
+        record = CitizenRecord(
+            citizen_id=new_id("cit"),
+            created_at=now,
+            updated_at=now,
+            own=features,
+            features=features,
+            **_display_gaps(None, stored.touchpoint),
+        )
+        record = record.model_copy(
+            update={"identifiers": self._identifier_records(record, digests, stored.touchpoint, rule, now)}
+        )
+        unheld = [d for d in digests if not holders.get(d)]
+        self.identity.create(record, unheld)
+        review = None
+        if grey:
+            review = ReviewTask(
+                review_id=new_id("rev"),
+                kind="possible_match",
+                touchpoint_id=stored.touchpoint_id,
+                citizen_id=record.citizen_id,
+                candidates=tuple(ReviewCandidate(citizen_id=c, score=m.score, evidence=m.evidence()) for c, m in grey),
+                created_at=now,
+            )
+            self.identity.put_review(review)
+        self._finish(stored, record.citizen_id, digests, block_digests, link, "created")
+        return Resolution(stored.touchpoint_id, "created", record.citizen_id, link, review=review)
+
+    def _review_shared(self, stored: StoredTouchpoint, candidates: list[tuple[str, Match]]) -> Resolution:
+        review = ReviewTask(
+            review_id=new_id("rev"),
+            kind="shared_identifier",
+            touchpoint_id=stored.touchpoint_id,
+            candidates=tuple(
+                ReviewCandidate(citizen_id=c, score=m.score, evidence=m.evidence()) for c, m in candidates
+            ),
+            created_at=datetime.now(UTC),
+        )
+        self.identity.put_review(review)
+        self.touchpoints.link_citizen(stored.touchpoint_id, None, "review")
+        return Resolution(stored.touchpoint_id, "review", None, review=review)
+
+    # -- merges and splits --------------------------------------------------------------------------
+
+    def merge(
+        self,
+        survivor_id: str,
+        absorbed_id: str,
+        *,
+        rule: str,
+        touchpoint_id: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> MergeRecord:
+        """Fold one survivor into another; the absorbed record keeps its data and points at the survivor."""
+        records = self.identity.get_many([survivor_id, absorbed_id])
+        survivor, absorbed = records.get(survivor_id), records.get(absorbed_id)
+        if survivor is None or absorbed is None:
+            raise NotFoundError("both citizens must exist")
+        if not survivor.is_survivor or not absorbed.is_survivor or survivor_id == absorbed_id:
+            raise ValidationFailedError("only two distinct current citizens can be merged")
+        match = score(survivor.features, absorbed.features)
+        now = datetime.now(UTC)
+        members = self.identity.get_many(absorbed.members)
+        merge = MergeRecord(
+            merge_id=new_id("mrg"),
+            survivor=survivor_id,
+            absorbed=absorbed_id,
+            absorbed_members=absorbed.members,
+            rule=rule,
+            score=match.score,
+            evidence=match.evidence(),
+            touchpoint_id=touchpoint_id,
+            actor=actor,
+            reason=reason,
+            at=now,
+        )
+        changed = [
+            survivor.model_copy(
+                update={
+                    "version": survivor.version + 1,
+                    "updated_at": now,
+                    "members": (*survivor.members, absorbed_id, *absorbed.members),
+                    "features": survivor.features.union(absorbed.features),
+                }
+            ),
+            absorbed.model_copy(
+                update={"version": absorbed.version + 1, "updated_at": now, "merged_into": survivor_id, "members": ()}
+            ),
+            *(
+                m.model_copy(update={"version": m.version + 1, "updated_at": now, "merged_into": survivor_id})
+                for m in members.values()
+            ),
+        ]
+        self.identity.save(changed, extra=[merge])
+        return merge
+
+    def split(self, merge_id: str, *, reason: str, actor: str | None = None) -> tuple[MergeRecord, str, str]:
+        """Undo a merge: the absorbed record (with what it had absorbed) becomes a citizen again."""
+        merge = self.identity.get_merge(merge_id)
+        if merge is None:
+            raise NotFoundError(f"merge {merge_id} not found")
+        if merge.status != "active":
+            raise ConflictError(f"merge {merge_id} was already split")
+        absorbed = self.identity.get(merge.absorbed)
+        if absorbed is None or absorbed.merged_into is None:
+            raise ConflictError(f"citizen {merge.absorbed} is no longer merged")
+        root = self.identity.get(absorbed.merged_into)
+        if root is None:
+            raise NotFoundError(f"citizen {absorbed.merged_into} not found")
+        moving = [m for m in merge.absorbed_members if m in root.members]
+        detached = {absorbed.citizen_id, *moving}
+        staying = [m for m in root.members if m not in detached]
+        records = self.identity.get_many([*moving, *staying])
+        now = datetime.now(UTC)
+
+        def features_of(own: Features, ids: Sequence[str]) -> Features:
+            combined = own
+            for cid in ids:
+                if cid in records:
+                    combined = combined.union(records[cid].own)
+            return combined
+
+        changed = [
+            root.model_copy(
+                update={
+                    "version": root.version + 1,
+                    "updated_at": now,
+                    "members": tuple(staying),
+                    "features": features_of(root.own, staying),
+                }
+            ),
+            absorbed.model_copy(
+                update={
+                    "version": absorbed.version + 1,
+                    "updated_at": now,
+                    "merged_into": None,
+                    "members": tuple(moving),
+                    "features": features_of(absorbed.own, moving),
+                }
+            ),
+            *(
+                records[m].model_copy(
+                    update={"version": records[m].version + 1, "updated_at": now, "merged_into": absorbed.citizen_id}
+                )
+                for m in moving
+                if m in records
+            ),
+        ]
+        undone = merge.model_copy(
+            update={"status": "split", "split_at": now, "split_reason": reason, "split_by": actor}
+        )
+        self.identity.save(changed, extra=[undone])
+        self.identity.mark_not_same(root.citizen_id, absorbed.citizen_id)
+        self.publisher.publish(
+            [CitizenSplit(citizen_id=root.citizen_id, restored_citizen_id=absorbed.citizen_id, merge_id=merge_id)]
+        )
+        return undone, root.citizen_id, absorbed.citizen_id
+
+    # -- review decisions ---------------------------------------------------------------------------
+
+    def decide(
+        self,
+        review_id: str,
+        *,
+        accept: bool,
+        actor: str,
+        chosen_citizen_id: str | None = None,
+        reason: str | None = None,
+    ) -> ReviewTask:
+        task = self.identity.get_review(review_id)
+        if task is None:
+            raise NotFoundError(f"review {review_id} not found")
+        if task.status != "open":
+            raise ConflictError(f"review {review_id} was already decided")
+        candidate_ids = [c.citizen_id for c in task.candidates]
+        if accept and task.kind == "shared_identifier" and chosen_citizen_id not in candidate_ids:
+            raise ValidationFailedError("accepting a shared-identifier review needs citizen_id, one of the candidates")
+        chosen = chosen_citizen_id or (candidate_ids[0] if accept else None)
+        if chosen is not None and chosen not in candidate_ids:
+            raise ValidationFailedError("citizen_id must be one of the review's candidates")
+        decided = task.model_copy(
+            update={
+                "status": "accepted" if accept else "rejected",
+                "decided_at": datetime.now(UTC),
+                "decided_by": actor,
+                "chosen_citizen_id": chosen if accept else None,
+                "reason": reason,
+            }
+        )
+        self.identity.decide_review(decided)
+        events: list[DomainEvent] = []
+        if task.kind == "possible_match" and task.citizen_id:
+            provisional = self._current(task.citizen_id)
+            if accept and chosen:
+                target = self._current(chosen)
+                if target != provisional:
+                    merge = self.merge(
+                        target, provisional, rule="review", touchpoint_id=task.touchpoint_id, actor=actor
+                    )
+                    events.append(_merged_event(merge))
+            else:
+                for candidate in candidate_ids:
+                    self.identity.mark_not_same(provisional, self._current(candidate))
+        elif task.kind == "shared_identifier":
+            stored = self.touchpoints.get(task.touchpoint_id)
+            if stored is not None:
+                features = features_from_claims(stored.touchpoint.citizen, self.default_region)
+                identifiers = {self.hasher.identifier(i): i for i in identifiers_of(features)}
+                if accept and chosen:
+                    root = self.identity.get(self._current(chosen))
+                    if root is None:
+                        raise NotFoundError(f"citizen {chosen} not found")
+                    link = LinkExplanation(rule="review", evidence={"review_id": review_id, "decided_by": actor})
+                    self._link(stored, features, identifiers, [], root, link)
+                    events.append(
+                        CitizenResolved(
+                            touchpoint_id=stored.touchpoint_id,
+                            citizen_id=root.citizen_id,
+                            outcome="matched",
+                            rule="review",
+                        )
+                    )
+                else:
+                    resolution = self._create(stored, features, identifiers, [], self.identity.holders([]), [])
+                    events.append(
+                        CitizenResolved(
+                            touchpoint_id=stored.touchpoint_id,
+                            citizen_id=resolution.citizen_id or "",
+                            outcome="created",
+                            rule="review",
+                        )
+                    )
+        if events:
+            self.publisher.publish(events)
+        return decided
+
+    def _current(self, citizen_id: str) -> str:
+        record = self.identity.get(citizen_id)
+        if record is None:
+            raise NotFoundError(f"citizen {citizen_id} not found")
+        return record.merged_into or record.citizen_id
+
+    # -- events -------------------------------------------------------------------------------------
+
+    def _announce(self, resolution: Resolution, correlation_id: str | None) -> None:
+        events: list[DomainEvent] = []
+        if resolution.citizen_id and resolution.link:
+            events.append(
+                CitizenResolved(
+                    touchpoint_id=resolution.touchpoint_id,
+                    citizen_id=resolution.citizen_id,
+                    outcome="created" if resolution.outcome == "created" else "matched",
+                    rule=resolution.link.rule,
+                    score=resolution.link.score,
+                    correlation_id=correlation_id,
+                )
+            )
+        events += [_merged_event(m, correlation_id) for m in resolution.merges]
+        if resolution.review:
+            events.append(
+                ReviewOpened(
+                    review_id=resolution.review.review_id,
+                    kind=resolution.review.kind,
+                    touchpoint_id=resolution.touchpoint_id,
+                    correlation_id=correlation_id,
+                )
+            )
+        if events:
+            self.publisher.publish(events)
+
+
+def _merged_event(merge: MergeRecord, correlation_id: str | None = None) -> CitizensMerged:
+    return CitizensMerged(
+        survivor_id=merge.survivor,
+        absorbed_id=merge.absorbed,
+        merge_id=merge.merge_id,
+        rule=merge.rule,
+        score=merge.score,
+        correlation_id=correlation_id,
+    )
+
+
+def _hard_veto(match: Match) -> bool:
+    return match.veto in ("different valid national ids", "different single sign-on subjects")
+
+
+def _display_gaps(record: CitizenRecord | None, touchpoint: Touchpoint) -> dict[str, object]:
+    """Display fields the touchpoint can fill (never overwrites what a record already shows)."""
+    claims = touchpoint.citizen
+    values = {
+        "given_name": claims.given_name,
+        "family_name": claims.family_name,
+        "birth_date": claims.birth_date,
+        "address": claims.address,
+    }
+    return {k: v for k, v in values.items() if v is not None and (record is None or getattr(record, k) is None)}

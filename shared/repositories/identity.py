@@ -1,0 +1,389 @@
+"""Citizens, their keyed identifier and blocking index, timelines, merges and review tasks.
+
+Keys never hold personal data: identifier and blocking values are HMAC digests (shared/identity/hashing.py).
+
+| item                    | pk                   | sk                                   |
+|-------------------------|----------------------|--------------------------------------|
+| citizen record          | CIT#<citizen_id>     | PROFILE                              |
+| timeline entry          | CIT#<citizen_id>     | TL#<occurred_at UTC>#<touchpoint_id> |
+| merge (per survivor)    | CIT#<survivor>       | MRG#<merge_id>                       |
+| identifier holder       | IDX#<digest>         | CIT#<citizen_id>                     |
+| first claim of an id    | IDX#<digest>         | #FIRST                               |
+| blocking entry          | BLK#<digest>         | CIT#<citizen_id>                     |
+| merge                   | MRG#<merge_id>       | MERGE                                |
+| review task             | REV#<review_id>      | TASK  (gsi1: REVIEW#<status> / <created>#<id>) |
+| not the same people     | NS#<id a>|<id b>     | PAIR                                 |
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from shared.exceptions import ValidationFailedError
+from shared.identity.records import CitizenRecord
+from shared.models.citizen import LinkExplanation, MergeRecord, ReviewTask, TimelineEntry
+from shared.models.touchpoint import Touchpoint
+from shared.repositories.dynamodb import deserialise, key, serialise, translate_errors
+
+PROFILE = "PROFILE"
+TIMELINE = "TL#"
+HOLDERS_PER_IDENTIFIER = 10
+MEMBERS_PER_BLOCK = 25
+GSI = "gsi1"
+
+
+@dataclass(frozen=True)
+class Holder:
+    citizen_id: str
+    last_seen: datetime
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    digest: str
+    kind: str
+    verified: bool = False
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    citizen_id: str
+    entry: TimelineEntry
+    link: LinkExplanation
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: list[TimelineItem]
+    next_cursor: str | None
+
+
+class IdentityRepository(Protocol):
+    def holders(self, digests: Sequence[str]) -> dict[str, list[Holder]]: ...
+    def block_members(self, digests: Sequence[str]) -> dict[str, list[str]]: ...
+    def get(self, citizen_id: str) -> CitizenRecord | None: ...
+    def get_many(self, citizen_ids: Iterable[str]) -> dict[str, CitizenRecord]: ...
+    def create(self, record: CitizenRecord, first_claims: Sequence[str]) -> None: ...
+    def save(self, records: Sequence[CitizenRecord], extra: Sequence[MergeRecord] = ()) -> None: ...
+    def index(self, citizen_id: str, entries: Sequence[IndexEntry], blocks: Sequence[str], seen: datetime) -> None: ...
+    def add_to_timeline(self, citizen_id: str, touchpoint: Touchpoint, link: LinkExplanation) -> None: ...
+    def timeline(self, citizen_ids: Sequence[str], limit: int, cursor: str | None = None) -> TimelinePage: ...
+    def merges_of(self, survivor: str) -> list[MergeRecord]: ...
+    def get_merge(self, merge_id: str) -> MergeRecord | None: ...
+    def put_review(self, task: ReviewTask) -> None: ...
+    def get_review(self, review_id: str) -> ReviewTask | None: ...
+    def open_reviews(self, limit: int, cursor: str | None = None) -> tuple[list[ReviewTask], str | None]: ...
+    def decide_review(self, task: ReviewTask) -> None: ...
+    def mark_not_same(self, a: str, b: str) -> None: ...
+    def not_same(self, a: str, b: str) -> bool: ...
+
+
+def _cit(citizen_id: str) -> str:
+    return f"CIT#{citizen_id}"
+
+
+def _pair(a: str, b: str) -> str:
+    return "NS#" + "|".join(sorted((a, b)))
+
+
+def _profile_item(record: CitizenRecord) -> dict[str, Any]:
+    return {
+        "pk": _cit(record.citizen_id),
+        "sk": PROFILE,
+        "type": "citizen",
+        "version": record.version,
+        "merged_into": record.merged_into,
+        "record": record.model_dump_json(),
+    }
+
+
+def _record(item: dict[str, Any]) -> CitizenRecord:
+    return CitizenRecord.model_validate_json(item["record"])
+
+
+class DynamoDBIdentityRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # -- index ------------------------------------------------------------------------------------
+
+    def _query_partition(self, pk: str, prefix: str, limit: int) -> list[dict[str, Any]]:
+        with translate_errors():
+            response = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :p)" if prefix else "pk = :pk",
+                ExpressionAttributeValues=serialise({":pk": pk, ":p": prefix} if prefix else {":pk": pk}),
+                Limit=limit,
+            )
+        return [deserialise(item) for item in response.get("Items", [])]
+
+    def holders(self, digests: Sequence[str]) -> dict[str, list[Holder]]:
+        found: dict[str, list[Holder]] = {}
+        for digest in dict.fromkeys(digests):
+            # "#FIRST" sorts before "CIT#": the first claim counts even before its index entry is written.
+            items = self._query_partition(f"IDX#{digest}", "", HOLDERS_PER_IDENTIFIER + 1)
+            holders = {i["citizen_id"]: datetime.fromisoformat(i.get("last_seen") or i["at"]) for i in items}
+            found[digest] = [Holder(c, seen) for c, seen in holders.items()]
+        return found
+
+    def block_members(self, digests: Sequence[str]) -> dict[str, list[str]]:
+        return {
+            digest: [i["citizen_id"] for i in self._query_partition(f"BLK#{digest}", "CIT#", MEMBERS_PER_BLOCK)]
+            for digest in dict.fromkeys(digests)
+        }
+
+    def index(self, citizen_id: str, entries: Sequence[IndexEntry], blocks: Sequence[str], seen: datetime) -> None:
+        items = [
+            {
+                "pk": f"IDX#{e.digest}",
+                "sk": _cit(citizen_id),
+                "type": "identifier",
+                "citizen_id": citizen_id,
+                "kind": e.kind,
+                "verified": e.verified,
+                "last_seen": seen.isoformat(),
+            }
+            for e in entries
+        ] + [{"pk": f"BLK#{b}", "sk": _cit(citizen_id), "type": "block", "citizen_id": citizen_id} for b in blocks]
+        unique = {(i["pk"], i["sk"]): i for i in items}
+        requests = [{"PutRequest": {"Item": serialise(item)}} for item in unique.values()]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
+            while pending:
+                with translate_errors():
+                    response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+
+    # -- citizen records --------------------------------------------------------------------------
+
+    def get(self, citizen_id: str) -> CitizenRecord | None:
+        with translate_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=key(_cit(citizen_id), PROFILE), ConsistentRead=True
+            )
+        item = response.get("Item")
+        return _record(deserialise(item)) if item else None
+
+    def get_many(self, citizen_ids: Iterable[str]) -> dict[str, CitizenRecord]:
+        ids = list(dict.fromkeys(citizen_ids))
+        found: dict[str, CitizenRecord] = {}
+        for start in range(0, len(ids), 100):
+            keys = [key(_cit(i), PROFILE) for i in ids[start : start + 100]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                with translate_errors():
+                    response = self._client.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self._table, []):
+                    record = _record(deserialise(raw))
+                    found[record.citizen_id] = record
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def create(self, record: CitizenRecord, first_claims: Sequence[str]) -> None:
+        """The new record and a first claim on each identifier nobody held, atomically.
+
+        A concurrent resolution that saw the same identifiers unheld loses here (ConflictError) and
+        looks again, so two touchpoints of one new person never create two citizens.
+        """
+        now = record.created_at.isoformat()
+        writes: list[dict[str, Any]] = [_put(self._table, _profile_item(record), "attribute_not_exists(pk)")]
+        writes += [
+            _put(
+                self._table,
+                {"pk": f"IDX#{d}", "sk": "#FIRST", "type": "claim", "citizen_id": record.citizen_id, "at": now},
+                "attribute_not_exists(pk)",
+            )
+            for d in dict.fromkeys(first_claims)
+        ]
+        with translate_errors():
+            self._client.transact_write_items(TransactItems=writes)
+
+    def save(self, records: Sequence[CitizenRecord], extra: Sequence[MergeRecord] = ()) -> None:
+        """Write records whose `version` was bumped by one, each only if nobody changed it meanwhile."""
+        writes = [
+            _put(self._table, _profile_item(r), "version = :expected", {":expected": r.version - 1}) for r in records
+        ]
+        for merge in extra:
+            body = merge.model_dump_json()
+            for pk, sk in ((f"MRG#{merge.merge_id}", "MERGE"), (_cit(merge.survivor), f"MRG#{merge.merge_id}")):
+                writes.append(_put(self._table, {"pk": pk, "sk": sk, "type": "merge", "merge": body}))
+        with translate_errors():
+            if len(writes) == 1:
+                self._client.put_item(**writes[0]["Put"])
+            else:
+                self._client.transact_write_items(TransactItems=writes)
+
+    # -- timeline ---------------------------------------------------------------------------------
+
+    def add_to_timeline(self, citizen_id: str, touchpoint: Touchpoint, link: LinkExplanation) -> None:
+        entry = TimelineEntry(
+            touchpoint_id=touchpoint.touchpoint_id,
+            channel=touchpoint.channel,
+            occurred_at=touchpoint.occurred_at,
+            text=touchpoint.text,
+            case=touchpoint.case,
+            details={k: v for k, v in touchpoint.details.items() if v is not None},
+        )
+        occurred = touchpoint.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        item = {
+            "pk": _cit(citizen_id),
+            "sk": f"{TIMELINE}{occurred}#{touchpoint.touchpoint_id}",
+            "type": "timeline",
+            "entry": entry.model_dump_json(exclude_none=True),
+            "link": link.model_dump_json(),
+        }
+        with translate_errors():
+            self._client.put_item(TableName=self._table, Item=serialise(item))
+
+    def timeline(self, citizen_ids: Sequence[str], limit: int, cursor: str | None = None) -> TimelinePage:
+        """Newest first across the partitions of a survivor and the records merged into it.
+
+        Timeline sort keys are unique across partitions (time + touchpoint id), so the cursor is simply
+        the last key returned; each page reads at most `limit + 1` entries per partition.
+        """
+        upper = _decode_cursor(cursor) if cursor else TIMELINE + "\uffff"
+        candidates: list[tuple[str, dict[str, Any]]] = []
+        for citizen_id in dict.fromkeys(citizen_ids):
+            with translate_errors():
+                response = self._client.query(
+                    TableName=self._table,
+                    KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+                    ExpressionAttributeValues=serialise({":pk": _cit(citizen_id), ":lo": TIMELINE, ":hi": upper}),
+                    ScanIndexForward=False,
+                    Limit=limit + 1,
+                )
+            candidates += [
+                (citizen_id, deserialise(i)) for i in response.get("Items", []) if deserialise(i)["sk"] != upper
+            ]
+        candidates.sort(key=lambda pair: pair[1]["sk"], reverse=True)
+        taken = candidates[:limit]
+        items = [
+            TimelineItem(
+                citizen_id=owner,
+                entry=TimelineEntry.model_validate_json(item["entry"]),
+                link=LinkExplanation.model_validate_json(item["link"]),
+            )
+            for owner, item in taken
+        ]
+        more = len(candidates) > limit
+        return TimelinePage(items=items, next_cursor=_encode_cursor(taken[-1][1]["sk"]) if more and taken else None)
+
+    # -- merges -----------------------------------------------------------------------------------
+
+    def merges_of(self, survivor: str) -> list[MergeRecord]:
+        items = self._query_partition(_cit(survivor), "MRG#", 100)
+        return [MergeRecord.model_validate_json(i["merge"]) for i in items]
+
+    def get_merge(self, merge_id: str) -> MergeRecord | None:
+        with translate_errors():
+            item = self._client.get_item(TableName=self._table, Key=key(f"MRG#{merge_id}", "MERGE")).get("Item")
+        return MergeRecord.model_validate_json(deserialise(item)["merge"]) if item else None
+
+    # -- review tasks -----------------------------------------------------------------------------
+
+    def _review_item(self, task: ReviewTask) -> dict[str, Any]:
+        return {
+            "pk": f"REV#{task.review_id}",
+            "sk": "TASK",
+            "type": "review",
+            "gsi1pk": f"REVIEW#{task.status}",
+            "gsi1sk": f"{task.created_at.isoformat()}#{task.review_id}",
+            "task": task.model_dump_json(),
+        }
+
+    def put_review(self, task: ReviewTask) -> None:
+        with translate_errors():
+            self._client.put_item(
+                TableName=self._table,
+                Item=serialise(self._review_item(task)),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+
+    def get_review(self, review_id: str) -> ReviewTask | None:
+        with translate_errors():
+            item = self._client.get_item(
+                TableName=self._table, Key=key(f"REV#{review_id}", "TASK"), ConsistentRead=True
+            ).get("Item")
+        return ReviewTask.model_validate_json(deserialise(item)["task"]) if item else None
+
+    def open_reviews(self, limit: int, cursor: str | None = None) -> tuple[list[ReviewTask], str | None]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": GSI,
+            "KeyConditionExpression": "gsi1pk = :s",
+            "ExpressionAttributeValues": serialise({":s": "REVIEW#open"}),
+            "Limit": limit,
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = _decode_key(cursor)
+        with translate_errors():
+            response = self._client.query(**request)
+        tasks = [ReviewTask.model_validate_json(deserialise(i)["task"]) for i in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return tasks, (_encode_key(last) if last else None)
+
+    def decide_review(self, task: ReviewTask) -> None:
+        """Record the decision, once: a second decision on the same task is a conflict."""
+        with translate_errors():
+            self._client.put_item(
+                TableName=self._table,
+                Item=serialise(self._review_item(task)),
+                ConditionExpression="gsi1pk = :open",
+                ExpressionAttributeValues=serialise({":open": "REVIEW#open"}),
+            )
+
+    def mark_not_same(self, a: str, b: str) -> None:
+        with translate_errors():
+            self._client.put_item(
+                TableName=self._table, Item=serialise({"pk": _pair(a, b), "sk": "PAIR", "type": "not_same"})
+            )
+
+    def not_same(self, a: str, b: str) -> bool:
+        with translate_errors():
+            return "Item" in self._client.get_item(TableName=self._table, Key=key(_pair(a, b), "PAIR"))
+
+
+def _put(
+    table: str, item: dict[str, Any], condition: str | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table, "Item": serialise(item)}
+    if condition:
+        put["ConditionExpression"] = condition
+    if values:
+        put["ExpressionAttributeValues"] = serialise(values)
+    return {"Put": put}
+
+
+def _encode_cursor(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise ValidationFailedError("cursor is not valid") from error
+    if not sort_key.startswith(TIMELINE) or len(sort_key) > 300:
+        raise ValidationFailedError("cursor is not valid")
+    return sort_key
+
+
+def _encode_key(last: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(deserialise(last)).encode()).decode().rstrip("=")
+
+
+def _decode_key(cursor: str) -> dict[str, Any]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(data, dict) or not str(data.get("gsi1pk", "")).startswith("REVIEW#"):
+            raise ValueError
+        return serialise(data)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise ValidationFailedError("cursor is not valid") from error
