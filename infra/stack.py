@@ -203,6 +203,8 @@ class VentanillaStack(Stack):
         CfnOutput(self, "TableName", value=table_name)
         CfnOutput(self, "EventBusName", value=bus_name)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.events.dead_letter_queue.queue_url)
+        CfnOutput(self, "IdentityKeySecretArn", value=identity_key_arn, description="Identifier index HMAC key")
+        CfnOutput(self, "DefaultPhoneRegion", value=config.default_phone_region)
 
     def _function(self, name: str, description: str, environment: dict[str, str]) -> VentanillaFunction:
         function = VentanillaFunction(

@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 STATE_DIR = ".ventanilla"
 
@@ -101,6 +102,37 @@ def command_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _target(args: argparse.Namespace) -> Any:
+    from ventanilla_local import bulk
+
+    if args.stack:
+        return bulk.stack_target(args.stack, args.region)
+    return bulk.local_target(Path(args.state_dir) if args.state_dir else project_root() / STATE_DIR)
+
+
+def command_import(args: argparse.Namespace) -> int:
+    from ventanilla_local import bulk
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    report = bulk.import_file(path, bulk.engine_for(_target(args)), progress=not args.quiet)
+    for number, problem in report.errors:
+        print(f"line {number}: {problem}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.errors and not report.imported else 0
+
+
+def command_export_links(args: argparse.Namespace) -> int:
+    from ventanilla_local import bulk
+
+    target = _target(args)
+    written = bulk.export_links(Path(args.out), bulk.engine_for(target), target.table_name, target.client("dynamodb"))
+    print(f"{written} touchpoint links written to {args.out}")
+    return 0
+
+
 def command_synth(_: argparse.Namespace) -> int:
     synth(project_root())
     return 0
@@ -121,7 +153,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys.add_argument("--state-dir")
     keys.set_defaults(run=command_keys)
     commands.add_parser("synth", help="synthesize the CDK app").set_defaults(run=command_synth)
+    for name, help_text, argument, runner in (
+        ("import", "load touchpoints in the interchange format (JSON lines), in file order", "file", command_import),
+        ("export-links", "write one {touchpoint_id, citizen_id} line per touchpoint", "out", command_export_links),
+    ):
+        bulk_command = commands.add_parser(name, help=help_text)
+        bulk_command.add_argument(argument)
+        bulk_command.add_argument("--state-dir", help="local stack state (default .ventanilla/)")
+        bulk_command.add_argument("--stack", help="a deployed stack's name instead of the local stack")
+        bulk_command.add_argument("--region", help="AWS region of --stack")
+        bulk_command.add_argument("--quiet", action="store_true", help="no progress bar")
+        bulk_command.set_defaults(run=runner)
     args = parser.parse_args(argv)
+    root = str(project_root())
+    if root not in sys.path:
+        sys.path.insert(0, root)  # bulk commands run the project's shared code in this process
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     return int(args.run(args))
 

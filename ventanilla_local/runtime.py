@@ -159,5 +159,9 @@ class LocalRuntime:
             "pid": os.getpid(),
             "resource_prefix": self.prefix,
             "template": str(self.template.path),
+            # what `ventanilla import` / `export-links` need to run the identity code against this stack
+            "identity_environment": self.function_environment(self.template.function_by_name("identity").logical_id),
         }
-        (self.state_dir / "state.json").write_text(json.dumps(state, indent=2))
+        path = self.state_dir / "state.json"
+        path.write_text(json.dumps(state, indent=2))
+        path.chmod(0o600)

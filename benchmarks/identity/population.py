@@ -50,7 +50,7 @@ LOCAL_OFFSET = timedelta(hours=6)  # Mexico City is UTC-6 all year (no daylight 
 MIN_PEOPLE = 50
 DATASET_NAME = "population"
 
-_SURNAMES = mx.Weighted.zipf(mx.SURNAMES, 0.85)
+_SURNAMES = mx.Weighted.zipf(mx.SURNAMES, 0.75)
 _MALE = mx.Weighted.zipf(mx.MALE_NAMES, 1.0)
 _FEMALE = mx.Weighted.zipf(mx.FEMALE_NAMES, 1.0)
 _MALE_SECOND = mx.Weighted.zipf(mx.MALE_SECOND, 0.9)
@@ -475,18 +475,19 @@ class _Builder:
             p for p in owners if "phone-changer" in p.tags and p.mobiles[0].end < WINDOW_START + timedelta(days=420)
         ]
         recycled_quota = max(2, round(self.size / 200))
+        keepers = [p for p in owners if "phone-changer" not in p.tags]
+        self.rng.shuffle(keepers)
         while len(donors) < recycled_quota:
-            fresh = [p for p in owners if "phone-changer" not in p.tags]
-            donor = rng.choice(fresh)
+            donor = keepers.pop()
             self.change_number(donor, WINDOW_START + timedelta(days=rng.uniform(90, 400)))
             donors.append(donor)
         rng.shuffle(donors)
         self.recycled = 0
         for donor in donors[:recycled_quota]:
             released = donor.mobiles[0]
-            households = {donor.household.household_id}
-            pool = [p for p in owners if "phone-changer" not in p.tags and p.household.household_id not in households]
-            recipient = rng.choice(pool)
+            recipient = keepers.pop()
+            while recipient.household is donor.household:
+                recipient = keepers.pop()
             taken_over = released.end + timedelta(days=rng.uniform(90, 200))
             self.change_number(recipient, taken_over, number=released.number)
             donor.tags.add("recycled-donor")

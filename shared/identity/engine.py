@@ -74,22 +74,37 @@ class IdentityEngine:
 
     # -- resolution ---------------------------------------------------------------------------------
 
-    def resolve(self, touchpoint_id: str, correlation_id: str | None = None) -> Resolution:
-        stored = self.touchpoints.get(touchpoint_id)
+    def resolve(
+        self,
+        touchpoint_id: str,
+        correlation_id: str | None = None,
+        *,
+        stored: StoredTouchpoint | None = None,
+        also_publish: Sequence[DomainEvent] = (),
+    ) -> Resolution:
+        """Resolve one touchpoint; idempotent. `stored` saves the read when the caller just wrote it;
+        `also_publish` rides along with the resolution's own events (one PutEvents call)."""
+        stored = stored or self.touchpoints.get(touchpoint_id)
         if stored is None:
             raise NotFoundError(f"touchpoint {touchpoint_id} does not exist")
         if stored.resolution in DONE:
+            if also_publish:
+                self.publisher.publish(list(also_publish))
             return Resolution(touchpoint_id, "already", stored.citizen_id)
         features = features_from_claims(stored.touchpoint.citizen, self.default_region)
         if not identifiers_of(features) and not features.descriptive:
             self.touchpoints.link_citizen(touchpoint_id, None, "anonymous")
+            if also_publish:
+                self.publisher.publish(list(also_publish))
             return Resolution(touchpoint_id, "anonymous")
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                stored = self.touchpoints.get(touchpoint_id) or stored
             try:
                 resolution = self._attempt(stored, features)
             except ConflictError:
                 continue  # somebody changed a record we read: read again
-            self._announce(resolution, correlation_id)
+            self._announce(resolution, correlation_id, also_publish)
             return resolution
         raise ConflictError(f"could not settle the identity of touchpoint {touchpoint_id}")
 
@@ -516,8 +531,10 @@ class IdentityEngine:
 
     # -- events -------------------------------------------------------------------------------------
 
-    def _announce(self, resolution: Resolution, correlation_id: str | None) -> None:
-        events: list[DomainEvent] = []
+    def _announce(
+        self, resolution: Resolution, correlation_id: str | None, also_publish: Sequence[DomainEvent] = ()
+    ) -> None:
+        events: list[DomainEvent] = list(also_publish)
         if resolution.citizen_id and resolution.link:
             events.append(
                 CitizenResolved(

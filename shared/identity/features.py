@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.identity.normalise import (
     is_valid_curp,
+    normalise_address_line,
     normalise_email,
     normalise_family_names,
     normalise_given_names,
@@ -28,6 +29,7 @@ from shared.models.citizen import Identifier, IdentifierKind
 from shared.models.touchpoint import Channel, CitizenClaims
 
 MAX_VALUES = 12  # per field; the most recent win (bounds item size and comparison cost)
+MAX_BLOCKING_KEYS = 10  # per touchpoint: bounds the reads of a resolution
 NAME_SEPARATOR = "|"
 
 
@@ -81,7 +83,7 @@ def features_from_claims(claims: CitizenClaims, default_region: str = "MX") -> F
     login = normalise_login_subject(claims.login_subject) if claims.login_subject else None
     postal = normalise_postal_code(address.postal_code, default_region) if address and address.postal_code else None
     locality = normalise_locality(address.locality) if address and address.locality else None
-    street = normalise_locality(address.line1) if address and address.line1 else None
+    street = normalise_address_line(address.line1) if address and address.line1 else None
 
     def one(value: str | None) -> tuple[str, ...]:
         return (value,) if value else ()
@@ -150,4 +152,4 @@ def blocking_keys(features: Features) -> list[str]:
         for street in features.streets:
             for f in f_keys:
                 keys.add(f"fps|{f}|{postal}|{street}")
-    return sorted(keys)[:16]
+    return sorted(keys)[:MAX_BLOCKING_KEYS]

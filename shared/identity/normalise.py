@@ -54,8 +54,10 @@ def normalise_email(raw: str) -> str | None:
 
 
 def normalise_national_id(raw: str) -> str | None:
+    """Upper-case, without spaces and dashes. Lenient on purpose: a mistyped CURP, or another agency's
+    numeric id, is still evidence (only a valid CURP is treated as an identifier, see is_valid_curp)."""
     value = re.sub(r"[\s-]", "", raw).upper()
-    return value if 10 <= len(value) <= 20 and value.isalnum() else None
+    return value if 5 <= len(value) <= 20 and value.isascii() and value.isalnum() else None
 
 
 def normalise_handle(platform: str, handle: str) -> str | None:

@@ -130,7 +130,9 @@ def test_national_id_stays_lenient_for_evidence() -> None:
     # Then both are still usable identifiers, even though neither is a valid CURP
     assert normalise_national_id("hegm870412mdfrrr05") == "HEGM870412MDFRRR05"
     assert normalise_national_id("1234 5678 90") == "1234567890"
-    assert normalise_national_id("12345") is None
+    assert normalise_national_id("6988048") == "6988048"  # a 7-digit social security number (FEBRL)
+    assert normalise_national_id("1234") is None
+    assert normalise_national_id("ÑÑÑÑÑÑ") is None
 
 
 # --- Folding and names --------------------------------------------------------------------------------------------
