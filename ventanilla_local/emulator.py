@@ -44,6 +44,10 @@ class Emulator:
         if not self.endpoint:
             from moto.server import ThreadedMotoServer
 
+            from ventanilla_local import moto_patches
+
+            moto_patches.install()
+
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per emulator call otherwise
 
             port = free_port()

@@ -44,7 +44,7 @@ def moto_process() -> Iterator[str]:
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "ventanilla_local.moto_patches", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -93,7 +93,9 @@ def run_engine(interchange_path: Path, links_out_path: Path, runtime: Any = None
     target = bulk.local_target(runtime.state_dir)
     engine = bulk.engine_for(target)
     run = EngineRun()
-    for client in {id(c): c for c in (engine.identity._client, engine.touchpoints._client, engine.publisher._client)}.values():  # noqa: SLF001
+    for client in {
+        id(c): c for c in (engine.identity._client, engine.touchpoints._client, engine.publisher._client)
+    }.values():  # noqa: SLF001
         _count_requests(client, run.requests)
     wall, cpu = time.perf_counter(), time.process_time()
     report = bulk.import_file(interchange_path, engine, progress=False)

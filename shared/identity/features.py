@@ -129,27 +129,24 @@ def is_verified(identifier: Identifier, channel: Channel) -> bool:
 def blocking_keys(features: Features) -> list[str]:
     """Keys under which look-alike records meet, so typos in one field still find the candidate.
 
-    Each key combines two or three fields (phonetic name keys, birth date, postal code): specific enough
-    that a block stays small, varied enough that one corrupted field leaves another key intact.
+    Each key combines two or three fields (phonetic keys of the first given name and first surname,
+    birth date, postal code, street): specific enough that a block stays small, varied enough that one
+    corrupted field leaves another key intact. Name keys are order-free, so swapped given and family
+    names still meet.
     """
     keys: set[str] = set()
     givens = [tokens[0] for tokens in features.given_tokens() if tokens and tokens[0]]
     families = [tokens[0] for tokens in features.family_tokens() if tokens and tokens[0]]
     g_keys = {phonetic_key(g) for g in givens if len(g) > 1} - {""}
     f_keys = {phonetic_key(f) for f in families if len(f) > 1} - {""}
+    name_keys = g_keys | f_keys
+    name_pairs = {"+".join(sorted((g, f))) for g in g_keys for f in f_keys}
     for born in features.birth_dates:
-        for f in f_keys:
-            keys.add(f"bf|{born.isoformat()}|{f}")
-        for g in g_keys:
-            keys.add(f"bg|{born.isoformat()}|{g}")
-        for g in g_keys:
-            for f in f_keys:
-                keys.add(f"gfy|{g}|{f}|{born.year}")
+        keys.update(f"bn|{born.isoformat()}|{n}" for n in name_keys)
+        keys.update(f"py|{pair}|{born.year}" for pair in name_pairs)
+        keys.update(f"bp|{born.isoformat()}|{postal}" for postal in features.postal_codes)
     for postal in features.postal_codes:
-        for g in g_keys:
-            for f in f_keys:
-                keys.add(f"gfp|{g}|{f}|{postal}")
+        keys.update(f"pp|{pair}|{postal}" for pair in name_pairs)
         for street in features.streets:
-            for f in f_keys:
-                keys.add(f"fps|{f}|{postal}|{street}")
+            keys.update(f"fs|{f}|{postal}|{street}" for f in f_keys)
     return sorted(keys)[:MAX_BLOCKING_KEYS]

@@ -135,7 +135,14 @@ def veto(ours: Features, theirs: Features, levels: dict[str, Level]) -> str | No
         return "different valid national ids"
     if levels.get("login") == Level.DIFFERENT:
         return "different single sign-on subjects"
-    strong_identity = levels.get("national_id") == Level.EXACT or levels.get("login") == Level.EXACT
+    # The same id number (or one typo away, unless both are valid CURPs, which then truly differ) outweighs
+    # a birth date or a given name typed differently.
+    national = levels.get("national_id", Level.MISSING)
+    strong_identity = (
+        national == Level.EXACT
+        or (national == Level.CLOSE and not (our_curps and their_curps))
+        or levels.get("login") == Level.EXACT
+    )
     if levels.get("birth_date") == Level.DIFFERENT and not strong_identity:
         return "different birth dates"
     if (
