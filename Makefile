@@ -9,13 +9,13 @@ export CDK_DISABLE_VERSION_CHECK := 1
 # cdk.json runs `python3 app.py`: make it the project's interpreter.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install up keys synth deploy lint test test-unit test-infra test-integration test-e2e test-localstack clean
+.PHONY: install up keys synth deploy lint test test-unit test-infra test-integration test-e2e test-localstack bench-identity clean
 
 install: $(STAMP) node_modules/.installed
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-bench.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements-bench.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
@@ -41,7 +41,7 @@ deploy: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py infra shared functions ventanilla_local
+	$(BIN)/mypy app.py infra shared functions ventanilla_local benchmarks
 
 ## The whole suite: lint, unit, infra, integration and end-to-end tests.
 test: lint
@@ -63,6 +63,11 @@ test-e2e: install
 test-localstack: install
 	$(BIN)/python -m pip install --quiet -r requirements-localstack.txt
 	$(BIN)/pytest -p tests.localstack_plugin -m "integration or e2e"
+
+## Identity accuracy and scale benchmarks (FEBRL + synthetic population): prints a report, writes benchmarks/results/.
+bench-identity: install
+	npx cdk synth --quiet
+	$(BIN)/python -m benchmarks.identity report
 
 clean:
 	rm -rf cdk.out .cache .ventanilla .pytest_cache .mypy_cache .ruff_cache

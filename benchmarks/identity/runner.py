@@ -43,7 +43,7 @@ def moto_process() -> Iterator[str]:
     from ventanilla_local.emulator import free_port
 
     port = free_port()
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "ventanilla_local.moto_patches", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -95,7 +95,7 @@ def run_engine(interchange_path: Path, links_out_path: Path, runtime: Any = None
     run = EngineRun()
     for client in {
         id(c): c for c in (engine.identity._client, engine.touchpoints._client, engine.publisher._client)
-    }.values():  # noqa: SLF001
+    }.values():
         _count_requests(client, run.requests)
     wall, cpu = time.perf_counter(), time.process_time()
     report = bulk.import_file(interchange_path, engine, progress=False)

@@ -18,7 +18,7 @@ takes a first claim on each identifier nobody held, so racing touchpoints end up
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -39,7 +39,7 @@ from shared.models.citizen import (
 )
 from shared.models.events import CitizenResolved, CitizensMerged, CitizenSplit, DomainEvent, ReviewOpened
 from shared.models.touchpoint import StoredTouchpoint, Touchpoint
-from shared.repositories.identity import IdentityRepository, IndexEntry
+from shared.repositories.identity import Holder, IdentityRepository, IndexEntry
 from shared.repositories.touchpoints import TouchpointRepository
 
 MAX_ATTEMPTS = 6
@@ -174,8 +174,35 @@ class IdentityEngine:
             link = LinkExplanation(rule="match", score=matches[survivor].score, evidence=matches[survivor].evidence())
             bridged = self._bridgeable(survivor, linkable[1:], roots)
             return self._link(stored, features, digests, block_digests, roots[survivor], link, bridge=bridged)
+        # A person names themselves on a number / address / handle that so far only reached us anonymously.
+        contact_only = self._sole_contact_only_holder(holders, digests, root_of, roots, matches)
+        if contact_only is not None:
+            root_id, kind = contact_only
+            link = LinkExplanation(
+                rule=f"sole-holder:{kind}", score=matches[root_id].score, evidence=matches[root_id].evidence()
+            )
+            return self._link(stored, features, digests, block_digests, roots[root_id], link)
         grey = [(cid, m) for cid, m in ranked_matches if m.needs_review][:3]
         return self._create(stored, features, digests, block_digests, holders, grey)
+
+    def _sole_contact_only_holder(
+        self,
+        holders: dict[str, list[Holder]],
+        digests: dict[str, Identifier],
+        root_of: Callable[[str], str | None],
+        roots: dict[str, CitizenRecord],
+        matches: dict[str, Match],
+    ) -> tuple[str, str] | None:
+        """The one citizen holding a contact identifier of this touchpoint, when that citizen is known only
+        by contact identifiers (nothing descriptive to compare) and nothing vetoes the link."""
+        for digest, hs in holders.items():
+            holder_roots = {root_of(h.citizen_id) for h in hs} - {None}
+            if len(holder_roots) != 1:
+                continue
+            (root_id,) = holder_roots
+            if root_id and not roots[root_id].features.descriptive and matches[root_id].veto is None:
+                return root_id, digests[digest].kind.value
+        return None
 
     def _bridgeable(self, survivor: str, others: Sequence[str], roots: dict[str, CitizenRecord]) -> list[str]:
         """Other citizens the touchpoint also links to, that may be merged into the survivor.
@@ -280,7 +307,7 @@ class IdentityEngine:
         features: Features,
         digests: dict[str, Identifier],
         block_digests: Sequence[str],
-        holders: dict[str, list],
+        holders: dict[str, list[Holder]],
         grey: list[tuple[str, Match]],
     ) -> Resolution:
         now = datetime.now(UTC)

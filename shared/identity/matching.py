@@ -7,8 +7,8 @@ weigh 0. The m/u values below are configured from what the benchmark populations
 documented in docs/identity.md; `estimate` in benchmarks/ re-derives them from labelled data.
 
 Conflicting strong evidence vetoes a link whatever the score: two different valid CURPs, two different
-SSO subjects, different birth dates, and the twin pattern (same surnames and birth date, different
-given names).
+SSO subjects, different birth dates, or different given names (twins, siblings, a parent and child share
+surnames, address, landline and email) — unless the same national id (or one typo away) says otherwise.
 """
 
 from __future__ import annotations
@@ -145,13 +145,9 @@ def veto(ours: Features, theirs: Features, levels: dict[str, Level]) -> str | No
     )
     if levels.get("birth_date") == Level.DIFFERENT and not strong_identity:
         return "different birth dates"
-    if (
-        levels.get("given") == Level.DIFFERENT
-        and levels.get("family", Level.MISSING) >= Level.CLOSE
-        and levels.get("birth_date") == Level.EXACT
-        and not strong_identity
-    ):
-        return "same surnames and birth date, different given names (twins)"
+    if levels.get("given") == Level.DIFFERENT and not strong_identity:
+        # Twins, siblings, a parent and child: households share surnames, address, landline and email.
+        return "different given names"
     return None
 
 
