@@ -66,7 +66,7 @@ def _install_item_level_transactions() -> None:
         def deepcopy(value: Any, memo: Any = None) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
-    dynamodb_models.copy = _TablesNotCopied()  # type: ignore[attr-defined]
+    dynamodb_models.copy = _TablesNotCopied()  # type: ignore[assignment]
     backend = dynamodb_models.DynamoDBBackend
     original = backend.transact_write_items
 

@@ -58,6 +58,14 @@ def command_score(args: argparse.Namespace) -> int:
     return scoring.main(["--truth", str(args.truth), "--links", str(args.links)] + (["--json"] if args.json else []))
 
 
+def command_report(args: argparse.Namespace) -> int:
+    from benchmarks.identity import report
+
+    scale = [int(n) for n in args.scale.split(",") if n.strip()]
+    report.run([d for d in args.datasets.split(",") if d], args.people, scale, args.work)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.identity", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     score.add_argument("--links", type=Path, required=True)
     score.add_argument("--json", action="store_true")
     score.set_defaults(run=command_score)
+    report = commands.add_parser("report", help="run the engine on the datasets, score, measure scale")
+    report.add_argument(
+        "--datasets", default="febrl1,febrl2,febrl3,febrl4,population", help="comma-separated dataset names"
+    )
+    report.add_argument("--people", type=int, default=2000)
+    report.add_argument("--scale", default="1000,10000", help="citizen counts for the scale probe (100000 takes hours)")
+    report.add_argument("--work", type=Path, default=DEFAULT_DATA_DIR)
+    report.set_defaults(run=command_report)
     args = parser.parse_args(argv)
     result: int = args.run(args)
     return result

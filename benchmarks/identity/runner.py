@@ -93,9 +93,8 @@ def run_engine(interchange_path: Path, links_out_path: Path, runtime: Any = None
     target = bulk.local_target(runtime.state_dir)
     engine = bulk.engine_for(target)
     run = EngineRun()
-    for client in {
-        id(c): c for c in (engine.identity._client, engine.touchpoints._client, engine.publisher._client)
-    }.values():
+    clients = (getattr(port, "_client", None) for port in (engine.identity, engine.touchpoints, engine.publisher))
+    for client in {id(c): c for c in clients if c is not None}.values():
         _count_requests(client, run.requests)
     wall, cpu = time.perf_counter(), time.process_time()
     report = bulk.import_file(interchange_path, engine, progress=False)

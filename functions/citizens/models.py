@@ -31,7 +31,7 @@ class CitizenResponse(BaseModel):
                     "family_name": "Hernández García",
                     "birth_date": "1987-04-12",
                     "identifiers": [
-                        {"kind": "national_id", "value": "HEGM870412MDFRRR05"},
+                        {"kind": "national_id", "value": "HEGM870412MDFRRR02"},
                         {"kind": "phone", "value": "+525512345678"},
                     ],
                     "created_at": "2026-03-02T21:04:06Z",

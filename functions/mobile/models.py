@@ -41,7 +41,7 @@ class MobileTouchpointRequest(ChannelRequest):
                     "person": {
                         "given_name": "Luis Fernando",
                         "family_name": "Castillo Ortega",
-                        "national_id": "CAOL920815HDFSRS08",
+                        "national_id": "CAOL920815HDFSRS03",
                     },
                     "case": {"procedure": "cita-pasaporte", "reference": "CITA-PAS-2026-031877"},
                 }

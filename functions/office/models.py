@@ -54,7 +54,7 @@ class OfficeTouchpointRequest(ChannelRequest):
                     "presented_document": {
                         "type": "ine",
                         "number": "HRGRMR87041209M700",
-                        "national_id": "HEGM870412MDFRRR05",
+                        "national_id": "HEGM870412MDFRRR02",
                     },
                     "person": {
                         "given_name": "María José",

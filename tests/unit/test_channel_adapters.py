@@ -157,7 +157,7 @@ CASES = [
         source_message_id="app-evt-3f9a1c7e-52b4-4d08-9e6a-0c2b7d5f8a14",
         identifiers=[
             (IdentifierKind.LOGIN_SUBJECT, "sso|2d9b4f61-8a0e-4c37-b5d2-61f0e3a9c7b8"),
-            (IdentifierKind.NATIONAL_ID, "CAOL920815HDFSRS08"),
+            (IdentifierKind.NATIONAL_ID, "CAOL920815HDFSRS03"),
         ],
         details={
             "action": "appointment_booked",
@@ -174,7 +174,7 @@ CASES = [
         id_field="ticket_id",
         time_field="checked_in_at",
         source_message_id="CDMX-CUAUH-01:2026-03-02:A-017",
-        identifiers=[(IdentifierKind.NATIONAL_ID, "HEGM870412MDFRRR05"), (IdentifierKind.PHONE, "+525512345678")],
+        identifiers=[(IdentifierKind.NATIONAL_ID, "HEGM870412MDFRRR02"), (IdentifierKind.PHONE, "+525512345678")],
         details={
             "office_id": "CDMX-CUAUH-01",
             "ticket_id": "A-017",
@@ -521,21 +521,21 @@ def test_office_document_curp_beats_the_typed_one() -> None:
     # Given a clerk who mistyped the CURP while the document read gives the right one
     case = BY_CHANNEL[Channel.OFFICE]
     body = case.event()
-    body["person"] = {**body["person"], "national_id": "HEGM870412MDFRRR99"}
+    body["person"] = {**body["person"], "national_id": "HEGM870412MDFRRR94"}
 
     # When it is adapted
     # Then the national id claim is the document's
-    assert case.adapt(body).citizen.national_id == "HEGM870412MDFRRR05"
+    assert case.adapt(body).citizen.national_id == "HEGM870412MDFRRR02"
 
 
 def test_office_curp_card_number_is_the_national_id() -> None:
     # Given a citizen who showed a CURP card, recorded only as its number
     case = BY_CHANNEL[Channel.OFFICE]
-    body = {**case.event(), "presented_document": {"type": "curp", "number": "CAOL920815HDFSRS08"}}
+    body = {**case.event(), "presented_document": {"type": "curp", "number": "CAOL920815HDFSRS03"}}
 
     # When it is adapted
     # Then the CURP is claimed as the national id
-    assert case.adapt(body).citizen.national_id == "CAOL920815HDFSRS08"
+    assert case.adapt(body).citizen.national_id == "CAOL920815HDFSRS03"
 
 
 def test_office_typed_curp_is_used_when_no_document_gives_one() -> None:
@@ -543,11 +543,11 @@ def test_office_typed_curp_is_used_when_no_document_gives_one() -> None:
     case = BY_CHANNEL[Channel.OFFICE]
     body = case.event()
     body["presented_document"] = {"type": "passport", "number": "G12345678"}
-    body["person"] = {**body["person"], "national_id": "HEGM870412MDFRRR05"}
+    body["person"] = {**body["person"], "national_id": "HEGM870412MDFRRR02"}
 
     # When it is adapted
     touchpoint = case.adapt(body)
 
     # Then the typed CURP is claimed and the document is described in the details
-    assert touchpoint.citizen.national_id == "HEGM870412MDFRRR05"
+    assert touchpoint.citizen.national_id == "HEGM870412MDFRRR02"
     assert (touchpoint.details["document_type"], touchpoint.details["document_number"]) == ("passport", "G12345678")
