@@ -134,19 +134,21 @@ def blocking_keys(features: Features) -> list[str]:
     corrupted field leaves another key intact. Name keys are order-free, so swapped given and family
     names still meet.
     """
-    keys: set[str] = set()
+    keys: list[str] = []  # most specific first; at most MAX_BLOCKING_KEYS are used
     givens = [tokens[0] for tokens in features.given_tokens() if tokens and tokens[0]]
     families = [tokens[0] for tokens in features.family_tokens() if tokens and tokens[0]]
-    g_keys = {phonetic_key(g) for g in givens if len(g) > 1} - {""}
-    f_keys = {phonetic_key(f) for f in families if len(f) > 1} - {""}
-    name_keys = g_keys | f_keys
-    name_pairs = {"+".join(sorted((g, f))) for g in g_keys for f in f_keys}
+    g_keys = sorted({phonetic_key(g) for g in givens if len(g) > 1} - {""})
+    f_keys = sorted({phonetic_key(f) for f in families if len(f) > 1} - {""})
+    name_keys = sorted({*g_keys, *f_keys})
+    name_pairs = sorted({"+".join(sorted((g, f))) for g in g_keys for f in f_keys})
+    initials = sorted({name[0] for name in (*givens, *families) if name})
     for born in features.birth_dates:
-        keys.update(f"bn|{born.isoformat()}|{n}" for n in name_keys)
-        keys.update(f"py|{pair}|{born.year}" for pair in name_pairs)
-        keys.update(f"bp|{born.isoformat()}|{postal}" for postal in features.postal_codes)
+        keys += [f"bn|{born.isoformat()}|{n}" for n in name_keys]
+        keys += [f"bi|{born.isoformat()}|{i}" for i in initials]
+        keys += [f"bp|{born.isoformat()}|{postal}" for postal in features.postal_codes]
+        keys += [f"py|{pair}|{born.year}" for pair in name_pairs]
     for postal in features.postal_codes:
-        keys.update(f"pp|{pair}|{postal}" for pair in name_pairs)
-        for street in features.streets:
-            keys.update(f"fs|{f}|{postal}|{street}" for f in f_keys)
-    return sorted(keys)[:MAX_BLOCKING_KEYS]
+        keys += [f"pp|{pair}|{postal}" for pair in name_pairs]
+        keys += [f"fs|{f}|{postal}|{street}" for f in f_keys for street in features.streets]
+        keys += [f"np|{n}|{postal}" for n in name_keys]
+    return list(dict.fromkeys(keys))[:MAX_BLOCKING_KEYS]
