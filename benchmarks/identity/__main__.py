@@ -62,7 +62,7 @@ def command_report(args: argparse.Namespace) -> int:
     from benchmarks.identity import report
 
     scale = [int(n) for n in args.scale.split(",") if n.strip()]
-    report.run([d for d in args.datasets.split(",") if d], args.people, scale, args.work)
+    report.run([d for d in args.datasets.split(",") if d], args.people, scale, args.work, args.name)
     return 0
 
 
@@ -89,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--people", type=int, default=2000)
     report.add_argument("--scale", default="1000,10000", help="citizen counts for the scale probe (100000 takes hours)")
     report.add_argument("--work", type=Path, default=DEFAULT_DATA_DIR)
+    report.add_argument("--name", default="identity", help="results file name under benchmarks/results/")
     report.set_defaults(run=command_report)
     args = parser.parse_args(argv)
     result: int = args.run(args)

@@ -102,7 +102,7 @@ def _markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(datasets: list[str], people: int, scale: list[int], work: Path) -> dict[str, Any]:
+def run(datasets: list[str], people: int, scale: list[int], work: Path, name: str = "identity") -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     files = {}
     if any(d.startswith("febrl") for d in datasets):
@@ -136,7 +136,7 @@ def run(datasets: list[str], people: int, scale: list[int], work: Path) -> dict[
             flush=True,
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "identity.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    (RESULTS / "identity.md").write_text(_markdown(report))
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (RESULTS / f"{name}.md").write_text(_markdown(report))
     print(_markdown(report))
     return report
