@@ -3,32 +3,20 @@
 from functools import lru_cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import envelopes, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.config import get_identity_settings
-from shared.events import EventBridgePublisher
 from shared.identity.engine import IdentityEngine
-from shared.identity.hashing import load_hasher
+from shared.identity.factory import build_engine
 from shared.models.events import TouchpointRecorded
 from shared.observability import logger, metrics, tracer
-from shared.repositories.identity import DynamoDBIdentityRepository
-from shared.repositories.touchpoints import DynamoDBTouchpointRepository
 
 
 @lru_cache(maxsize=1)
 def get_engine() -> IdentityEngine:
-    settings = get_identity_settings()
-    dynamodb = boto3.client("dynamodb")
-    return IdentityEngine(
-        touchpoints=DynamoDBTouchpointRepository(dynamodb, settings.table_name),
-        identity=DynamoDBIdentityRepository(dynamodb, settings.table_name),
-        hasher=load_hasher(settings.identity_key_secret_arn),
-        publisher=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
-        default_region=settings.default_phone_region,
-    )
+    return build_engine(get_identity_settings())
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.correlation_id")

@@ -7,7 +7,6 @@ POST /v1/citizens/{citizen_id}/split
 from functools import lru_cache
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,30 +20,19 @@ from functions.stewardship.models import (
 )
 from shared.api import api_key_guard, create_resolver
 from shared.config import get_stewardship_settings
-from shared.events import EventBridgePublisher
 from shared.exceptions import ValidationFailedError
 from shared.identity.engine import IdentityEngine
-from shared.identity.hashing import load_hasher
+from shared.identity.factory import build_engine
 from shared.models.citizen import MergeRecord, ReviewTask
 from shared.models.events import CitizensMerged
 from shared.observability import logger, metrics, tracer
-from shared.repositories.identity import DynamoDBIdentityRepository
-from shared.repositories.touchpoints import DynamoDBTouchpointRepository
 
 app = create_resolver(guards=[api_key_guard(lambda: get_stewardship_settings().operator_api_key_id, "operators")])
 
 
 @lru_cache(maxsize=1)
 def get_engine() -> IdentityEngine:
-    settings = get_stewardship_settings()
-    dynamodb = boto3.client("dynamodb")
-    return IdentityEngine(
-        touchpoints=DynamoDBTouchpointRepository(dynamodb, settings.table_name),
-        identity=DynamoDBIdentityRepository(dynamodb, settings.table_name),
-        hasher=load_hasher(settings.identity_key_secret_arn),
-        publisher=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
-        default_region=settings.default_phone_region,
-    )
+    return build_engine(get_stewardship_settings())
 
 
 @app.get("/v1/reviews", summary="Open review tasks, oldest first", tags=["stewardship"])
