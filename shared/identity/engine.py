@@ -28,9 +28,11 @@ from shared.exceptions import ConflictError, NotFoundError, ValidationFailedErro
 from shared.identity.features import Features, blocking_keys, features_from_claims, identifiers_of, is_verified
 from shared.identity.hashing import IdentifierHasher
 from shared.identity.matching import Match, score
+from shared.identity.normalise import fold
 from shared.identity.records import CitizenRecord
 from shared.models.citizen import (
     Identifier,
+    IdentifierKind,
     IdentifierRecord,
     LinkExplanation,
     MergeRecord,
@@ -152,6 +154,9 @@ class IdentityEngine:
                 return self._create(stored, features, digests, block_digests, holders, [])
             ranked = sorted(holder_roots, key=lambda r: holder_roots[r], reverse=True)
             kind = identifiers[0].kind.value
+            if len(ranked) == 1 and not _personal_contact(identifiers, roots[ranked[0]]):
+                # e.g. familia.hernandez@…: an address that names a family, not this person, is likely shared
+                return self._review_shared(stored, [(ranked[0], matches[ranked[0]])])
             if len(ranked) == 1:
                 link = LinkExplanation(
                     rule=f"sole-holder:{kind}", score=matches[ranked[0]].score, evidence=matches[ranked[0]].evidence()
@@ -595,6 +600,24 @@ def _merged_event(merge: MergeRecord, correlation_id: str | None = None) -> Citi
         rule=merge.rule,
         score=merge.score,
         correlation_id=correlation_id,
+    )
+
+
+def _personal_contact(identifiers: Sequence[Identifier], holder: CitizenRecord) -> bool:
+    """Does the touchpoint's contact point plausibly belong to this one person rather than a household?
+
+    Phone numbers and handles: yes (nothing to tell a landline apart in Mexico's numbering). Email
+    addresses: only when the local part contains one of the holder's given names (`maria.lopez77@…`),
+    or when the holder's given names are unknown; `familia.diazramirez@…` names a household.
+    """
+    emails = [i.value for i in identifiers if i.kind is IdentifierKind.EMAIL]
+    if not emails or len(emails) != len(identifiers):
+        return True
+    names = {token for given in holder.features.given_tokens() for token in given if len(token) >= 3}
+    if not names:
+        return True
+    return any(
+        name.replace(" ", "") in fold(email.split("@", 1)[0]).replace(" ", "") for email in emails for name in names
     )
 
 

@@ -277,3 +277,28 @@ def test_unknown_relative_on_a_known_landline_is_not_given_to_the_known_person(w
     ana = world.arrive(Channel.PHONE, phone="55 2000 1000", given_name="Ana", family_name="Luna Vega")
     # Then the call is not put on Rosa's record
     assert ana.citizen_id != rosa.citizen_id
+
+
+def test_family_email_without_a_name_is_not_handed_to_the_first_family_member(world: World) -> None:
+    # Given the mother registered at the office with the family's email
+    mother = world.arrive(
+        Channel.OFFICE,
+        given_name="Rosa",
+        family_name="Díaz Ramírez",
+        birth_date=date(1970, 1, 1),
+        email="familia.diazramirez@gmail.com",
+    )
+    # When an email arrives from that address with no name
+    email = world.arrive(Channel.EMAIL, email="familia.diazramirez@gmail.com")
+    # Then an operator decides whose it is, instead of the engine putting it on the mother's record
+    assert email.outcome == "review" and email.review.candidates[0].citizen_id == mother.citizen_id
+    # while an address that names her is hers
+    world.arrive(
+        Channel.WEB,
+        given_name="Rosa",
+        family_name="Díaz Ramírez",
+        email="rosa.diaz70@example.mx",
+        login_subject="sso|rosa",
+    )
+    own = world.arrive(Channel.EMAIL, email="rosa.diaz70@example.mx")
+    assert own.outcome == "linked"
