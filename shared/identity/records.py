@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 
 from shared.identity.features import Features
-from shared.models.citizen import Citizen, Identifier, IdentifierRecord
+from shared.models.citizen import Identifier, IdentifierRecord
 from shared.models.touchpoint import Address
 
 
@@ -40,15 +40,3 @@ class CitizenRecord(BaseModel):
 
     def holds(self, identifier: Identifier) -> bool:
         return any(i.kind == identifier.kind and i.value == identifier.value for i in self.identifiers)
-
-    def to_citizen(self) -> Citizen:
-        return Citizen(
-            citizen_id=self.citizen_id,
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-            given_name=self.given_name,
-            family_name=self.family_name,
-            birth_date=self.birth_date,
-            address=self.address,
-            identifiers=tuple(Identifier(kind=i.kind, value=i.value) for i in self.identifiers),
-        )

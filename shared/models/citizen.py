@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.models.touchpoint import Address, CaseRef, Channel, DetailValue
+from shared.models.touchpoint import CaseRef, Channel, DetailValue
 
 
 class IdentifierKind(StrEnum):
-    # Ordered from strongest to weakest evidence; the minimal linker trusts the first match.
+    # Ordered from strongest to weakest evidence.
     LOGIN_SUBJECT = "login_subject"
     NATIONAL_ID = "national_id"
     EMAIL = "email"
     PHONE = "phone"
     SOCIAL = "social"
-
-
-IDENTIFIER_STRENGTH = list(IdentifierKind)
 
 
 class Identifier(BaseModel):
@@ -32,19 +29,6 @@ class Identifier(BaseModel):
     @property
     def key(self) -> str:
         return f"{self.kind.value}#{self.value}"
-
-
-class Citizen(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    citizen_id: str
-    created_at: datetime
-    updated_at: datetime
-    given_name: str | None = None
-    family_name: str | None = None
-    birth_date: date | None = None
-    address: Address | None = None
-    identifiers: tuple[Identifier, ...] = ()
 
 
 class TimelineEntry(BaseModel):
