@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.identity.capacity import CapacityMeter
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,6 +30,7 @@ class EngineRun:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     requests: Counter[str] = field(default_factory=Counter)
+    capacity: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: int = 0
 
@@ -94,12 +97,16 @@ def run_engine(interchange_path: Path, links_out_path: Path, runtime: Any = None
     engine = bulk.engine_for(target)
     run = EngineRun()
     clients = (getattr(port, "_client", None) for port in (engine.identity, engine.touchpoints, engine.publisher))
+    meter = CapacityMeter()
     for client in {id(c): c for c in clients if c is not None}.values():
         _count_requests(client, run.requests)
+        if client.meta.service_model.service_name == "dynamodb":
+            meter.attach(client)
     wall, cpu = time.perf_counter(), time.process_time()
     report = bulk.import_file(interchange_path, engine, progress=False)
     run.seconds, run.cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
     run.touchpoints, run.outcomes, run.errors = report.imported, report.outcomes, len(report.errors)
     run.requests = Counter(run.requests)  # freeze: the export below is not part of resolution
+    run.capacity = Counter(meter.units)
     bulk.export_links(links_out_path, engine, target.table_name, target.client("dynamodb"))
     return run

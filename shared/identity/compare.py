@@ -30,6 +30,48 @@ LOCALITY_SIMILARITY = 0.90
 STREET_TOKEN_SET_RATIO = 90.0
 # First names so often dropped in everyday use that "Guadalupe" is the "María Guadalupe" of the records.
 DEVOTIONAL_FIRST_NAMES = frozenset({"maria", "jose"})
+# Everyday Mexican short forms of given names ("Pepe" signs for José): CLOSE, never EXACT.
+GIVEN_NICKNAMES: dict[str, frozenset[str]] = {
+    nickname: frozenset(names.split())
+    for nickname, names in {
+        "pepe": "jose",
+        "chepe": "jose",
+        "paco": "francisco",
+        "pancho": "francisco",
+        "lupe": "guadalupe",
+        "lupita": "guadalupe",
+        "chucho": "jesus",
+        "memo": "guillermo",
+        "lalo": "eduardo",
+        "nacho": "ignacio",
+        "tono": "antonio",
+        "beto": "alberto roberto humberto",
+        "quique": "enrique",
+        "rafa": "rafael",
+        "chema": "jose maria",
+        "chayo": "rosario",
+        "chelo": "consuelo",
+        "chela": "graciela",
+        "concha": "concepcion",
+        "conchita": "concepcion",
+        "lola": "dolores",
+        "lolita": "dolores",
+        "pili": "pilar",
+        "male": "maria elena",
+        "maru": "maria eugenia",
+        "mayte": "maria teresa",
+        "tere": "teresa",
+        "paty": "patricia",
+        "vero": "veronica",
+        "lety": "leticia",
+        "ale": "alejandra alejandro",
+        "fer": "fernanda fernando",
+        "dani": "daniela daniel",
+        "gaby": "gabriela",
+        "juanjo": "juan jose",
+    }.items()
+}
+MIN_TYPO_TOKEN = 5  # shorter names one letter apart are often different names (ana / ada, ivan / iván is accents)
 CURP_HOMOCLAVE = 16  # index of the character RENAPO assigns to tell homonyms (same 16 characters) apart
 
 
@@ -96,14 +138,30 @@ def _agree(a: str, b: str) -> bool:
     return _core(a) == _core(b) or _is_initial_of(a, b) or _is_initial_of(b, a)
 
 
-def _covered(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+def _nickname_of(a: str, b: str) -> bool:
+    return b in GIVEN_NICKNAMES.get(a, ()) or a in GIVEN_NICKNAMES.get(b, ())
+
+
+def _typo_of(a: str, b: str) -> bool:
+    """One letter typed wrong, doubled, dropped or swapped ("mzria", "marriana", "carlso"), in a long enough name
+    that is not the other gender's form of it (twins alejandro / alejandra)."""
+    return (
+        min(len(a), len(b)) >= MIN_TYPO_TOKEN and OSA.distance(a, b, score_cutoff=1) == 1 and not _gender_variants(a, b)
+    )
+
+
+def _given_agree(a: str, b: str) -> bool:
+    return _agree(a, b) or _nickname_of(a, b) or _typo_of(a, b)
+
+
+def _covered(short: tuple[str, ...], long: tuple[str, ...], agree: Callable[[str, str], bool] = _agree) -> bool:
     """Does every token of `short` agree with a different token of `long`? Whole words are paired first."""
     remaining = list(long)
     for token in sorted(short, key=len, reverse=True):
         if token in remaining:
             remaining.remove(token)
             continue
-        match = next((r for r in remaining if _agree(token, r)), None)
+        match = next((r for r in remaining if agree(token, r)), None)
         if match is None:
             return False
         remaining.remove(match)
@@ -123,9 +181,9 @@ def _given_level(a: tuple[str, ...], b: tuple[str, ...]) -> Level:
         return Level.EXACT
     short, long = sorted((a, b), key=len)
     if len(short) == len(long):
-        if _covered(a, b) or _covered(b, a):  # the same names in another order
+        if _covered(a, b, _given_agree) or _covered(b, a, _given_agree):  # same names, other order, a typo
             return Level.CLOSE
-    elif _covered(short, long) and (_agree(short[0], long[0]) or long[0] in DEVOTIONAL_FIRST_NAMES):
+    elif _covered(short, long, _given_agree) and (_given_agree(short[0], long[0]) or long[0] in DEVOTIONAL_FIRST_NAMES):
         return Level.CLOSE
     rest_a, rest_b = _without_common_start(a, b)
     if rest_a and rest_b:

@@ -40,16 +40,17 @@ from shared.models.citizen import (
     ReviewTask,
 )
 from shared.models.events import CitizenResolved, CitizensMerged, CitizenSplit, DomainEvent, ReviewOpened
-from shared.models.touchpoint import StoredTouchpoint, Touchpoint
+from shared.models.touchpoint import Channel, StoredTouchpoint, Touchpoint
 from shared.repositories.identity import Holder, IdentityRepository, IndexEntry
 from shared.repositories.touchpoints import TouchpointRepository
 
 MAX_ATTEMPTS = 6
 MAX_CANDIDATES = 12
-RECYCLED_AFTER = timedelta(days=180)
-DONE = frozenset({"created", "linked", "review", "anonymous"})
+RECYCLED_AFTER = timedelta(days=180)  # a holder this much newer than the previous one: the number changed hands
+IDLE_BEFORE_REUSE = timedelta(days=365)  # a contact point unused this long may have been recycled
+DONE = frozenset({"created", "linked", "review", "anonymous", "unattributed"})
 
-Outcome = Literal["created", "linked", "review", "anonymous", "already"]
+Outcome = Literal["created", "linked", "review", "anonymous", "unattributed", "already"]
 
 
 @dataclass
@@ -144,32 +145,7 @@ class IdentityEngine:
 
         # 2. contact-only touchpoints: who holds this number / address / handle?
         if not features.descriptive:
-            holder_roots: dict[str, datetime] = {}
-            for hs in holders.values():
-                for holder in hs:
-                    root = root_of(holder.citizen_id)
-                    if root:
-                        holder_roots[root] = max(holder.last_seen, holder_roots.get(root, holder.last_seen))
-            if not holder_roots:
-                return self._create(stored, features, digests, block_digests, holders, [])
-            ranked = sorted(holder_roots, key=lambda r: holder_roots[r], reverse=True)
-            kind = identifiers[0].kind.value
-            if len(ranked) == 1 and not _personal_contact(identifiers, roots[ranked[0]]):
-                # e.g. familia.hernandez@…: an address that names a family, not this person, is likely shared
-                return self._review_shared(stored, [(ranked[0], matches[ranked[0]])])
-            if len(ranked) == 1:
-                link = LinkExplanation(
-                    rule=f"sole-holder:{kind}", score=matches[ranked[0]].score, evidence=matches[ranked[0]].evidence()
-                )
-                return self._link(stored, features, digests, block_digests, roots[ranked[0]], link)
-            if holder_roots[ranked[0]] - holder_roots[ranked[1]] > RECYCLED_AFTER:
-                evidence = {
-                    **matches[ranked[0]].evidence(),
-                    "previous_holder_last_seen": holder_roots[ranked[1]].isoformat(),
-                }
-                link = LinkExplanation(rule=f"recent-holder:{kind}", score=matches[ranked[0]].score, evidence=evidence)
-                return self._link(stored, features, digests, block_digests, roots[ranked[0]], link)
-            return self._review_shared(stored, [(r, matches[r]) for r in ranked[:MAX_CANDIDATES]])
+            return self._resolve_contact_only(stored, features, digests, holders, root_of, roots, matches)
 
         # 3. descriptive touchpoints: probabilistic match
         ranked_matches = sorted(matches.items(), key=lambda item: item[1].score, reverse=True)
@@ -189,6 +165,57 @@ class IdentityEngine:
             return self._link(stored, features, digests, block_digests, roots[root_id], link)
         grey = [(cid, m) for cid, m in ranked_matches if m.needs_review][:3]
         return self._create(stored, features, digests, block_digests, holders, grey)
+
+    def _resolve_contact_only(
+        self,
+        stored: StoredTouchpoint,
+        features: Features,
+        digests: dict[str, Identifier],
+        holders: dict[str, list[Holder]],
+        root_of: Callable[[str], str | None],
+        roots: dict[str, CitizenRecord],
+        matches: dict[str, Match],
+    ) -> Resolution:
+        """A touchpoint that carries only contact points (a number, an address, a handle), no name.
+
+        It goes to a person only when the contact point is personal to them: a number that writes on
+        WhatsApp / SMS is a mobile, an email address that names its holder is theirs, a handle is one
+        account. A household landline calling, or a family email writing, without a name could be anyone
+        in the household: with known holders an operator decides (review); with none, the touchpoint stays
+        unattributed — findable, never on the wrong citizen's timeline. A contact point idle for a year may
+        have been recycled to a new subscriber, so its old holder is not assumed either.
+        """
+        touchpoint = stored.touchpoint
+        identifiers = list(digests.values())
+        last_seen: dict[str, datetime] = {}
+        for hs in holders.values():
+            for holder in hs:
+                root = root_of(holder.citizen_id)
+                if root:
+                    last_seen[root] = max(holder.last_seen, last_seen.get(root, holder.last_seen))
+        if not last_seen:
+            if any(_personal_use(i, touchpoint.channel, features) for i in identifiers):
+                return self._create(stored, features, digests, [], holders, [])
+            return self._unattributed(stored)
+        ranked = sorted(last_seen, key=lambda r: last_seen[r], reverse=True)
+        attributable = [r for r in ranked if _attributable(identifiers, touchpoint.channel, roots[r])]
+        if attributable and touchpoint.occurred_at - last_seen[attributable[0]] <= IDLE_BEFORE_REUSE:
+            newest = attributable[0]
+            others = [r for r in ranked if r != newest]
+            kind = identifiers[0].kind.value
+            if not others:
+                link = LinkExplanation(
+                    rule=f"sole-holder:{kind}", score=matches[newest].score, evidence=matches[newest].evidence()
+                )
+                return self._link(stored, features, digests, [], roots[newest], link)
+            if all(last_seen[newest] - last_seen[other] > RECYCLED_AFTER for other in others):
+                evidence = {
+                    **matches[newest].evidence(),
+                    "previous_holder_last_seen": max(last_seen[o] for o in others).isoformat(),
+                }
+                link = LinkExplanation(rule=f"recent-holder:{kind}", score=matches[newest].score, evidence=evidence)
+                return self._link(stored, features, digests, [], roots[newest], link)
+        return self._review_shared(stored, [(r, matches[r]) for r in ranked[:MAX_CANDIDATES]])
 
     def _sole_contact_only_holder(
         self,
@@ -248,11 +275,20 @@ class IdentityEngine:
     def _identifier_records(
         self, record: CitizenRecord, digests: dict[str, Identifier], touchpoint: Touchpoint, rule: str, now: datetime
     ) -> tuple[IdentifierRecord, ...]:
+        features = features_from_claims(touchpoint.citizen, self.default_region)
+        personal = {(i.kind, i.value) for i in digests.values() if _personal_use(i, touchpoint.channel, features)}
+        kept = tuple(
+            held.model_copy(update={"personal": True})
+            if not held.personal and (held.kind, held.value) in personal
+            else held
+            for held in record.identifiers
+        )
         added = [
             IdentifierRecord(
                 kind=i.kind,
                 value=i.value,
                 verified=is_verified(i, touchpoint.channel),
+                personal=(i.kind, i.value) in personal,
                 touchpoint_id=touchpoint.touchpoint_id,
                 rule=rule,
                 since=now,
@@ -260,7 +296,7 @@ class IdentityEngine:
             for i in digests.values()
             if not record.holds(i)
         ]
-        return (*record.identifiers, *added)
+        return (*kept, *added)
 
     def _finish(
         self,
@@ -319,17 +355,7 @@ class IdentityEngine:
         rule = "new:possible-match" if grey else "new"
         best = grey[0][1] if grey else None
         link = LinkExplanation(rule=rule, score=best.score if best else None, evidence=best.evidence() if best else {})
-        record = CitizenRecord(
-            citizen_id=new_id("cit"),
-            created_at=now,
-            updated_at=now,
-            own=features,
-            features=features,
-            **_display_gaps(None, stored.touchpoint),
-        )
-        record = record.model_copy(
-            update={"identifiers": self._identifier_records(record, digests, stored.touchpoint, rule, now)}
-        )
+        record = self._new_record(stored.touchpoint, features, digests, rule, now)
         unheld = [d for d in digests if not holders.get(d)]
         self.identity.create(record, unheld)
         review = None
@@ -346,6 +372,31 @@ class IdentityEngine:
         self._finish(stored, record.citizen_id, digests, block_digests, link, "created")
         return Resolution(stored.touchpoint_id, "created", record.citizen_id, link, review=review)
 
+    def _new_record(
+        self, touchpoint: Touchpoint, features: Features, digests: dict[str, Identifier], rule: str, now: datetime
+    ) -> CitizenRecord:
+        record = CitizenRecord(
+            citizen_id=new_id("cit"),
+            created_at=now,
+            updated_at=now,
+            own=features,
+            features=features,
+            **_display_gaps(None, touchpoint),
+        )
+        return record.model_copy(
+            update={"identifiers": self._identifier_records(record, digests, touchpoint, rule, now)}
+        )
+
+    def citizen_from(self, touchpoint: Touchpoint) -> tuple[CitizenRecord, list[IndexEntry], list[str]]:
+        """The citizen a touchpoint would start, with its index and blocking entries — without reading or
+        writing anything (bulk loads of a known population, see `DynamoDBIdentityRepository.load`)."""
+        features = features_from_claims(touchpoint.citizen, self.default_region)
+        digests = {self.hasher.identifier(i): i for i in identifiers_of(features)}
+        record = self._new_record(touchpoint, features, digests, "new", touchpoint.occurred_at)
+        entries = [IndexEntry(d, i.kind.value, is_verified(i, touchpoint.channel)) for d, i in digests.items()]
+        blocks = [self.hasher.block(k) for k in blocking_keys(features)] if features.descriptive else []
+        return record, entries, blocks
+
     def _review_shared(self, stored: StoredTouchpoint, candidates: list[tuple[str, Match]]) -> Resolution:
         review = ReviewTask(
             review_id=new_id("rev"),
@@ -359,6 +410,10 @@ class IdentityEngine:
         self.identity.put_review(review)
         self.touchpoints.link_citizen(stored.touchpoint_id, None, "review")
         return Resolution(stored.touchpoint_id, "review", None, review=review)
+
+    def _unattributed(self, stored: StoredTouchpoint) -> Resolution:
+        self.touchpoints.link_citizen(stored.touchpoint_id, None, "unattributed")
+        return Resolution(stored.touchpoint_id, "unattributed")
 
     # -- merges and splits --------------------------------------------------------------------------
 
@@ -603,22 +658,41 @@ def _merged_event(merge: MergeRecord, correlation_id: str | None = None) -> Citi
     )
 
 
-def _personal_contact(identifiers: Sequence[Identifier], holder: CitizenRecord) -> bool:
-    """Does the touchpoint's contact point plausibly belong to this one person rather than a household?
+PERSONAL_KINDS = frozenset({IdentifierKind.LOGIN_SUBJECT, IdentifierKind.NATIONAL_ID, IdentifierKind.SOCIAL})
+MOBILE_CHANNELS = frozenset({Channel.MESSAGING, Channel.MOBILE})
 
-    Phone numbers and handles: yes (nothing to tell a landline apart in Mexico's numbering). Email
-    addresses: only when the local part contains one of the holder's given names (`maria.lopez77@…`),
-    or when the holder's given names are unknown; `familia.diazramirez@…` names a household.
+
+def _names_in_email(email: str, features: Features) -> bool:
+    """`maria.lopez77@…` names María; `familia.diazramirez@…` names a household, not a person."""
+    local = fold(email.split("@", 1)[0]).replace(" ", "")
+    names = {token for given in features.given_tokens() for token in given if len(token) >= 3}
+    return any(name.replace(" ", "") in local for name in names)
+
+
+def _personal_use(identifier: Identifier, channel: Channel, features: Features) -> bool:
+    """Does this presentation show the contact point belongs to one person rather than a household?
+
+    Ids, sign-on subjects and social handles are personal. A number writing on WhatsApp / SMS or
+    registered in the mobile app is a mobile (landlines cannot); a number on a voice call or typed into
+    a form may be the household landline. An email address is personal when it names its holder.
     """
-    emails = [i.value for i in identifiers if i.kind is IdentifierKind.EMAIL]
-    if not emails or len(emails) != len(identifiers):
+    if identifier.kind in PERSONAL_KINDS:
         return True
-    names = {token for given in holder.features.given_tokens() for token in given if len(token) >= 3}
-    if not names:
-        return True
-    return any(
-        name.replace(" ", "") in fold(email.split("@", 1)[0]).replace(" ", "") for email in emails for name in names
-    )
+    if identifier.kind is IdentifierKind.PHONE:
+        return channel in MOBILE_CHANNELS
+    return _names_in_email(identifier.value, features)
+
+
+def _attributable(identifiers: Sequence[Identifier], channel: Channel, holder: CitizenRecord) -> bool:
+    """May a nameless touchpoint with these contact points be put on this holder's record?"""
+    for identifier in identifiers:
+        if not holder.holds(identifier):
+            continue
+        if _personal_use(identifier, channel, holder.features):
+            return True
+        if any(i.personal and i.kind == identifier.kind and i.value == identifier.value for i in holder.identifiers):
+            return True
+    return False
 
 
 def _hard_veto(match: Match) -> bool:

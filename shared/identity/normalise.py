@@ -195,6 +195,42 @@ def normalise_family_names(raw: str | None) -> tuple[str, ...]:
     return _name_tokens(raw, _FAMILY_ABBREVIATIONS)
 
 
+HOUSEHOLD_WORDS = frozenset({"familia", "family", "fam", "casa", "hogar"})
+
+
+def split_display_name(raw: str | None) -> tuple[str | None, str | None]:
+    """(given names, surnames) from a display name such as an email's From name, in the original spelling.
+
+    Mexican order: given names, then the paternal and maternal surnames ("Jorge Alberto Ramírez Soto" ->
+    "Jorge Alberto", "Ramírez Soto"), a surname keeping its particles ("Ana de la Cruz" -> "Ana", "de la Cruz");
+    "Surnames, Given" with a comma; a household ("Familia Díaz Ramírez") has surnames and no given name;
+    a single word is a given name. Anything that is an address rather than a name gives (None, None).
+    """
+    text = " ".join((raw or "").replace('"', " ").split())
+    if not text or "@" in text:
+        return None, None
+    if "," in text:
+        family, _, given = (part.strip() for part in text.partition(","))
+        return given or None, family or None
+    words = text.split(" ")
+    if fold(words[0]) in HOUSEHOLD_WORDS:
+        return None, " ".join(words[1:]) or None
+    if len(words) == 1:
+        return text, None
+
+    def surname_start(end: int) -> int:  # the word where the surname ending before `end` starts
+        start = end - 1
+        while start > 0 and fold(words[start - 1]) in PARTICLES:
+            start -= 1
+        return start
+
+    start = surname_start(len(words))
+    if start >= 2:  # room for a second surname and still a given name before it
+        start = surname_start(start)
+    start = max(start, 1)
+    return " ".join(words[:start]), " ".join(words[start:])
+
+
 # --- Addresses ----------------------------------------------------------------------------------------------------
 
 _POSTAL_SEPARATORS = re.compile(r"[\s.:\-]")

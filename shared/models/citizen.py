@@ -62,6 +62,10 @@ class IdentifierRecord(BaseModel):
     kind: IdentifierKind
     value: str
     verified: bool = False
+    personal: bool = Field(
+        default=False,
+        description="Seen in personal use: a number that wrote on WhatsApp/SMS, an email naming its holder",
+    )
     touchpoint_id: str | None = None
     rule: str
     since: datetime

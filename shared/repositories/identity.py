@@ -103,6 +103,23 @@ def _profile_item(record: CitizenRecord) -> dict[str, Any]:
     }
 
 
+def _index_items(
+    citizen_id: str, entries: Sequence[IndexEntry], blocks: Sequence[str], seen: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "pk": f"IDX#{e.digest}",
+            "sk": _cit(citizen_id),
+            "type": "identifier",
+            "citizen_id": citizen_id,
+            "kind": e.kind,
+            "verified": e.verified,
+            "last_seen": seen.isoformat(),
+        }
+        for e in entries
+    ] + [{"pk": f"BLK#{b}", "sk": _cit(citizen_id), "type": "block", "citizen_id": citizen_id} for b in blocks]
+
+
 def _record(item: dict[str, Any]) -> CitizenRecord:
     return CitizenRecord.model_validate_json(item["record"])
 
@@ -140,18 +157,24 @@ class DynamoDBIdentityRepository:
         }
 
     def index(self, citizen_id: str, entries: Sequence[IndexEntry], blocks: Sequence[str], seen: datetime) -> None:
-        items = [
-            {
-                "pk": f"IDX#{e.digest}",
-                "sk": _cit(citizen_id),
-                "type": "identifier",
-                "citizen_id": citizen_id,
-                "kind": e.kind,
-                "verified": e.verified,
-                "last_seen": seen.isoformat(),
-            }
-            for e in entries
-        ] + [{"pk": f"BLK#{b}", "sk": _cit(citizen_id), "type": "block", "citizen_id": citizen_id} for b in blocks]
+        self._batch_put(_index_items(citizen_id, entries, blocks, seen))
+
+    def load(self, citizens: Sequence[tuple[CitizenRecord, Sequence[IndexEntry], Sequence[str]]]) -> None:
+        """Bulk-write pre-resolved citizens nobody else is writing (a benchmark's or a migration's
+        population): each profile, its first claims, identifier and blocking entries, in BatchWriteItem
+        calls of 25 and without conditions. Live traffic goes through `create` / `save` / `index`."""
+        items: list[dict[str, Any]] = []
+        for record, entries, blocks in citizens:
+            at = record.created_at.isoformat()
+            items.append(_profile_item(record))
+            items += [
+                {"pk": f"IDX#{e.digest}", "sk": "#FIRST", "type": "claim", "citizen_id": record.citizen_id, "at": at}
+                for e in entries
+            ]
+            items += _index_items(record.citizen_id, entries, blocks, record.created_at)
+        self._batch_put(items)
+
+    def _batch_put(self, items: Sequence[dict[str, Any]]) -> None:
         unique = {(i["pk"], i["sk"]): i for i in items}
         requests = [{"PutRequest": {"Item": serialise(item)}} for item in unique.values()]
         for start in range(0, len(requests), 25):

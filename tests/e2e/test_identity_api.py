@@ -60,7 +60,7 @@ def test_import_then_export_links_round_trip(ventanilla: Running, tmp_path: Path
                     birth_date="1975-06-30",
                     phone="81 4444 1234",
                 ),
-                line(f"{run}-2", "phone", 2, phone="+52 81 4444 1234"),
+                line(f"{run}-2", "messaging", 2, phone="+52 81 4444 1234"),
                 "{not json",
                 line(
                     f"{run}-3",
@@ -113,6 +113,7 @@ def test_merge_then_split_through_the_api_restores_both_citizens_exactly(ventani
         json={
             "message_id": f"<{run}-a@example.mx>",
             "from_address": f"luis{run}@example.mx",
+            "from_name": "Luis Castillo",
             "to_address": "atencion@agencia.gob.mx",
             "received_at": "2026-03-02T10:00:00-06:00",
             "subject": "Consulta",

@@ -372,6 +372,16 @@ def test_email_message_id_with_or_without_brackets_is_the_same_touchpoint() -> N
     assert case.adapt(with_brackets).touchpoint_id == case.adapt(without).touchpoint_id
 
 
+def test_email_from_name_is_the_senders_given_names_and_surnames() -> None:
+    case = BY_CHANNEL[Channel.EMAIL]
+    citizen = case.adapt(case.event()).citizen
+    assert (citizen.given_name, citizen.family_name) == ("Jorge Alberto", "Ramírez Soto")
+    household = case.adapt({**case.event(), "from_name": "Familia Ramírez Soto"}).citizen
+    assert (household.given_name, household.family_name) == (None, "Ramírez Soto")
+    nameless = case.adapt({k: v for k, v in case.event().items() if k != "from_name"}).citizen
+    assert (nameless.given_name, nameless.family_name) == (None, None)
+
+
 def test_email_text_is_the_body_alone_when_there_is_no_subject_and_keeps_the_thread() -> None:
     # Given a reply without a subject
     case = BY_CHANNEL[Channel.EMAIL]

@@ -7,7 +7,7 @@ import pytest
 from functions.citizens.service import explain_identity, find_citizens, get_citizen
 from shared.exceptions import NotFoundError, ValidationFailedError
 from shared.models.citizen import IdentifierKind
-from shared.models.touchpoint import Channel
+from shared.models.touchpoint import Channel, SocialAccount
 from tests.unit.test_identity_engine import World
 
 pytestmark = pytest.mark.unit
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.unit
 def world() -> World:
     world = World()
     world.arrive(Channel.OFFICE, given_name="María José", family_name="Hernández García", phone="55 1234 5678")
+    world.arrive(Channel.MESSAGING, phone="5215512345678")  # WhatsApp: the number is her mobile
     world.arrive(Channel.PHONE, phone="044 55 1234 5678")
-    world.arrive(Channel.MESSAGING, phone="5215512345678")
     return world
 
 
@@ -30,7 +30,7 @@ def find(world: World, **query: str) -> list:
 def test_find_by_phone_in_another_format_shows_the_timeline_newest_first(world: World) -> None:
     (found,) = find(world, phone="+52 (55) 1234-5678")
     assert found.given_name == "María José"
-    assert [e.channel for e in found.timeline] == ["messaging", "phone", "office"]
+    assert [e.channel for e in found.timeline] == ["phone", "messaging", "office"]
     assert [(i.kind, i.value) for i in found.identifiers] == [("phone", "+525512345678")]
 
 
@@ -38,17 +38,17 @@ def test_timeline_pages(world: World) -> None:
     (citizen_id,) = world.survivors()
     first = get_citizen(citizen_id, world.identity, limit=2)
     second = get_citizen(citizen_id, world.identity, limit=2, cursor=first.next_cursor)
-    assert [e.channel for e in first.timeline + second.timeline] == ["messaging", "phone", "office"]
+    assert [e.channel for e in first.timeline + second.timeline] == ["phone", "messaging", "office"]
     assert second.next_cursor is None
 
 
 def test_merged_id_resolves_to_the_survivor_with_both_timelines(world: World) -> None:
     (maria,) = world.survivors()
-    other = world.arrive(Channel.EMAIL, email="majo@example.mx")
+    other = world.arrive(Channel.SOCIAL, social=SocialAccount(platform="Instagram", handle="@majo87"))
     world.engine.merge(maria, other.citizen_id, rule="manual", actor="supervisor-1")
     response = get_citizen(other.citizen_id, world.identity, limit=20)
     assert response.citizen_id == maria and response.merged_ids == [other.citizen_id]
-    assert {e.channel for e in response.timeline} == {"office", "phone", "messaging", "email"}
+    assert {e.channel for e in response.timeline} == {"office", "phone", "messaging", "social"}
 
 
 def test_explanation_names_the_rule_of_every_link(world: World) -> None:

@@ -72,6 +72,15 @@ def test_levels_are_ordered_from_missing_to_exact() -> None:
         ("Juan", "Juana", Level.DIFFERENT),
         ("Daniel", "Daniela", Level.DIFFERENT),
         ("Guadalupe", "María", Level.DIFFERENT),
+        ("Mzría", "María", Level.CLOSE),  # one key wrong
+        ("Brenda", "Vrenda", Level.CLOSE),  # even the first letter
+        ("Marriana Fernanda", "Mariana", Level.CLOSE),  # a doubled letter, the second name dropped
+        ("Carlso", "Carlos", Level.CLOSE),  # two letters swapped
+        ("Ana", "Ada", Level.DIFFERENT),  # short names one letter apart are other names
+        ("Pepe", "José", Level.CLOSE),  # everyday short forms
+        ("Lupita", "María Guadalupe", Level.CLOSE),
+        ("Paco", "Francisco Javier", Level.CLOSE),
+        ("Pepe", "Juan", Level.DIFFERENT),
     ],
 )
 def test_given_names(one: str, other: str, level: Level) -> None:

@@ -71,9 +71,10 @@ def maria(**extra: Any) -> dict[str, Any]:
 def test_one_person_across_channels_and_number_formats(world: World) -> None:
     # Given María is registered at an office with her CURP and mobile
     office = world.arrive(Channel.OFFICE, **maria())
-    # When she calls from the legacy 044 form and writes on WhatsApp from the 521 form (number only)
-    call = world.arrive(Channel.PHONE, phone="044 55 1234 5678")
+    # When she writes on WhatsApp from the 521 form (number only: WhatsApp shows it is a mobile, hers)
     chat = world.arrive(Channel.MESSAGING, phone="5215512345678")
+    # and calls from the legacy 044 form
+    call = world.arrive(Channel.PHONE, phone="044 55 1234 5678")
     # And later emails with an abbreviated name, swapped surnames and her birth date
     email = world.arrive(
         Channel.EMAIL,
@@ -129,7 +130,7 @@ def test_different_valid_curps_never_merge(world: World) -> None:
 def test_recycled_number_goes_to_its_current_holder(world: World) -> None:
     # Given Lucía used a number in 2024 and the carrier gave it to Pedro in 2026
     lucia = world.arrive(
-        Channel.OFFICE,
+        Channel.MESSAGING,
         given_name="Lucía",
         family_name="Vega",
         birth_date=date(1950, 3, 3),
@@ -137,7 +138,7 @@ def test_recycled_number_goes_to_its_current_holder(world: World) -> None:
         at=datetime(2024, 1, 10, tzinfo=UTC),
     )
     pedro = world.arrive(
-        Channel.OFFICE,
+        Channel.MESSAGING,
         given_name="Pedro",
         family_name="Núñez",
         birth_date=date(1999, 5, 5),
@@ -152,6 +153,7 @@ def test_recycled_number_goes_to_its_current_holder(world: World) -> None:
 
 
 def test_household_landline_call_goes_to_review_and_an_operator_decides(world: World) -> None:
+    # Numbers given at an office may be the household landline: a nameless call from one is not assumed
     mother = world.arrive(
         Channel.OFFICE, given_name="Rosa", family_name="Luna", birth_date=date(1970, 1, 1), phone="55 2000 1000"
     )
@@ -257,16 +259,17 @@ def test_index_keys_hold_no_raw_identifier(world: World) -> None:
         assert raw not in keys.lower()
 
 
-def test_contact_first_then_portal_sign_in_is_one_person(world: World) -> None:
-    # Given Jorge first writes an email (address only), then signs in on the portal with the same email
+def test_unnamed_address_waits_until_its_holder_names_themselves(world: World) -> None:
+    # Given Jorge first writes from an address nobody has named yet: it could be a shared one
     email = world.arrive(Channel.EMAIL, email="jorge.ramirez@example.com")
+    assert email.outcome == "unattributed" and email.citizen_id is None
+    # When he signs in on the portal with the same email and his name
     portal = world.arrive(
         Channel.WEB, login_subject="sso|jorge", email="Jorge.Ramirez@example.com", given_name="Jorge Alberto"
     )
-    # Then the portal touchpoint joins the email's citizen, and later emails keep landing there
-    assert portal.citizen_id == email.citizen_id
+    # Then the address names its holder, and later emails land on his record
     later = world.arrive(Channel.EMAIL, email="jorge.ramirez@example.com")
-    assert later.citizen_id == email.citizen_id
+    assert later.citizen_id == portal.citizen_id and later.link.rule == "sole-holder:email"
 
 
 def test_unknown_relative_on_a_known_landline_is_not_given_to_the_known_person(world: World) -> None:
@@ -302,3 +305,28 @@ def test_family_email_without_a_name_is_not_handed_to_the_first_family_member(wo
     )
     own = world.arrive(Channel.EMAIL, email="rosa.diaz70@example.mx")
     assert own.outcome == "linked"
+
+
+def test_nameless_call_from_a_number_nobody_holds_stays_unattributed(world: World) -> None:
+    call = world.arrive(Channel.PHONE, phone="55 9000 1000")
+    assert call.outcome == "unattributed" and call.citizen_id is None
+    assert world.survivors() == []
+    # while a WhatsApp message shows a mobile: one person's, so it starts a citizen
+    chat = world.arrive(Channel.MESSAGING, phone="55 9000 2000")
+    assert chat.outcome == "created"
+    assert world.engine.resolve(call.touchpoint_id).outcome == "already"
+
+
+def test_nameless_call_from_her_mobile_goes_to_her_once_whatsapp_showed_it_is_a_mobile(world: World) -> None:
+    office = world.arrive(Channel.OFFICE, **maria())
+    before = world.arrive(Channel.PHONE, phone="55 1234 5678")
+    assert before.outcome == "review"  # one candidate, but the number could be her household's landline
+    world.arrive(Channel.MESSAGING, phone="5215512345678")
+    after = world.arrive(Channel.PHONE, phone="55 1234 5678")
+    assert after.citizen_id == office.citizen_id and after.link.rule == "sole-holder:phone"
+
+
+def test_number_idle_for_a_year_is_not_assumed_to_be_the_same_person(world: World) -> None:
+    world.arrive(Channel.MESSAGING, phone="55 6000 7000", at=datetime(2024, 1, 1, tzinfo=UTC))
+    later = world.arrive(Channel.MESSAGING, phone="55 6000 7000", at=datetime(2025, 6, 1, tzinfo=UTC))
+    assert later.outcome == "review" and later.review.kind == "shared_identifier"

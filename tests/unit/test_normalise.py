@@ -19,6 +19,7 @@ from shared.identity.normalise import (
     normalise_phone,
     normalise_postal_code,
     phonetic_key,
+    split_display_name,
 )
 from shared.models.citizen import IdentifierKind
 from shared.models.touchpoint import CitizenClaims, SocialAccount
@@ -343,3 +344,29 @@ def test_locality_and_street_normalisation_are_idempotent(raw: str) -> None:
     for normalise in (normalise_locality, normalise_address_line):
         value = normalise(raw)
         assert value is None or normalise(value) == value
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Jorge Alberto Ramírez Soto", ("Jorge Alberto", "Ramírez Soto")),
+        ("Juan Pérez", ("Juan", "Pérez")),
+        ("Ana de la Cruz", ("Ana", "de la Cruz")),
+        ("María de los Ángeles Pérez de la Torre", ("María de los Ángeles", "Pérez de la Torre")),
+        ("Ramírez Soto, Jorge", ("Jorge", "Ramírez Soto")),
+        ("Familia Díaz Ramírez", (None, "Díaz Ramírez")),
+        ("Lupita", ("Lupita", None)),
+        ("jorge.ramirez@example.com", (None, None)),
+        ("  ", (None, None)),
+        (None, (None, None)),
+    ],
+)
+def test_display_name_splits_into_given_names_and_surnames(raw: str | None, expected: tuple) -> None:
+    assert split_display_name(raw) == expected
+
+
+@given(st.text(max_size=60))
+def test_display_name_split_is_total_and_keeps_the_words(raw: str) -> None:
+    given_names, surnames = split_display_name(raw)
+    kept = " ".join(p for p in (given_names, surnames) if p)
+    assert set(kept.replace(",", " ").split()) <= set(raw.replace(",", " ").replace('"', " ").split())
