@@ -10,6 +10,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from infra.catalogue import validate_catalogue
 from infra.config import CONTEXT_ENV_SELECTOR, CONTEXT_ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
 from infra.stack import STACK_ID, VentanillaStack
 
@@ -20,6 +21,7 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
     config = EnvironmentConfig.from_context(
         app.node.try_get_context(CONTEXT_ENVIRONMENTS), app.node.try_get_context(CONTEXT_ENV_SELECTOR)
     )
+    validate_catalogue()  # a bad procedure file fails synth, naming the file
     VentanillaStack(app, STACK_ID, config=config)
     # Every unacknowledged AwsSolutions finding fails synthesis.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -26,12 +26,28 @@ CHANNELS: tuple[str, ...] = ("phone", "messaging", "email", "chat", "social", "w
 IDENTITY_FUNCTION = "identity"
 CITIZENS_FUNCTION = "citizens"
 STEWARDSHIP_FUNCTION = "stewardship"
+CASES_FUNCTION = "cases"
+TRACKER_FUNCTION = "tracker"
+CONTEXT_FUNCTION = "context"
+OPEN311_FUNCTION = "open311"
 OPERATOR_CLIENT = "operator"
-ALL_FUNCTIONS: tuple[str, ...] = (*CHANNELS, IDENTITY_FUNCTION, CITIZENS_FUNCTION, STEWARDSHIP_FUNCTION)
+ALL_FUNCTIONS: tuple[str, ...] = (
+    *CHANNELS,
+    IDENTITY_FUNCTION,
+    CITIZENS_FUNCTION,
+    STEWARDSHIP_FUNCTION,
+    CASES_FUNCTION,
+    TRACKER_FUNCTION,
+    CONTEXT_FUNCTION,
+    OPEN311_FUNCTION,
+)
 
 # The domain event that links ingest to identity resolution.
 INGEST_EVENT_SOURCE = "ventanilla.ingest"
 TOUCHPOINT_RECORDED = "TouchpointRecorded"
+# The identity events the case tracker follows.
+IDENTITY_EVENT_SOURCE = "ventanilla.identity"
+CASE_TRACKED_EVENTS: tuple[str, ...] = ("CitizenResolved", "CitizensMerged", "CitizenSplit")
 
 _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
@@ -71,6 +87,9 @@ class EnvironmentConfig(BaseModel):
     api_throttle_burst_limit: int = Field(default=100, gt=0)
     api_monthly_quota: int = Field(default=1_000_000, gt=0)
     default_phone_region: str = Field(default="MX", pattern=r"^[A-Z]{2}$")
+    open311_jurisdiction_id: str = Field(
+        default="ventanilla.example.gob.mx", min_length=1, description="Open311 jurisdiction_id this API answers for"
+    )
     lambda_memory_mb: int = Field(default=512, ge=128, le=10240)
     lambda_timeout_seconds: int = Field(default=15, ge=1, le=900)
 

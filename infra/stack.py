@@ -9,13 +9,19 @@ from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct, IConstruct
 
 from infra.config import (
+    CASE_TRACKED_EVENTS,
+    CASES_FUNCTION,
     CHANNELS,
     CITIZENS_FUNCTION,
+    CONTEXT_FUNCTION,
+    IDENTITY_EVENT_SOURCE,
     IDENTITY_FUNCTION,
     INGEST_EVENT_SOURCE,
+    OPEN311_FUNCTION,
     OPERATOR_CLIENT,
     STEWARDSHIP_FUNCTION,
     TOUCHPOINT_RECORDED,
+    TRACKER_FUNCTION,
     EnvironmentConfig,
 )
 from infra.constructs.api import ApiConstruct
@@ -34,6 +40,8 @@ CHANNEL_API_KEY_ID = "CHANNEL_API_KEY_ID"
 OPERATOR_API_KEY_ID = "OPERATOR_API_KEY_ID"
 DEFAULT_PHONE_REGION = "DEFAULT_PHONE_REGION"
 IDENTITY_KEY_SECRET_ARN = "IDENTITY_KEY_SECRET_ARN"  # noqa: S105 - an environment variable name
+OPEN311_KEYS_SECRET_ARN = "OPEN311_KEYS_SECRET_ARN"  # noqa: S105 - an environment variable name
+OPEN311_JURISDICTION_ID = "OPEN311_JURISDICTION_ID"
 
 # What DynamoDB and KMS allow each kind of function to do; nothing else is granted on the table or key.
 CHANNEL_TABLE_ACTIONS = ("GetItem", "PutItem")
@@ -41,10 +49,14 @@ CHANNEL_TABLE_ACTIONS = ("GetItem", "PutItem")
 IDENTITY_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "BatchWriteItem")
 CITIZENS_TABLE_ACTIONS = ("GetItem", "Query", "BatchGetItem")
 STEWARDSHIP_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "BatchWriteItem")
+# Case writes are transactions of Put / Update / Delete / ConditionCheck parts on the table.
+CASES_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query")
+CONTEXT_TABLE_ACTIONS = ("GetItem", "Query", "BatchGetItem")
 WRITER_KEY_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
 READER_KEY_ACTIONS = ("Decrypt",)
 
 TOUCHPOINT_RECORDED_RULE = "TouchpointRecordedToIdentity"
+IDENTITY_EVENTS_RULE = "IdentityEventsToTracker"
 
 # Reasons for the cdk-nag findings accepted in `VentanillaStack._acknowledge_findings`.
 L1_REASON = (
@@ -79,6 +91,15 @@ SMG4_REASON = (
     "means re-keying the identifier and blocking index (a planned, documented maintenance operation in "
     "docs/identity.md), not a Lambda rotation schedule."
 )
+OPEN311_APIG4_REASON = (
+    "GeoReport v2 is a public standard: service lists and request status are public by design (the listing "
+    "carries no personal data), and clients submit with an `api_key` form parameter, which the function checks "
+    "against the key hashes in the Open311Keys secret; API Gateway cannot read a form parameter as an API key."
+)
+OPEN311_SMG4_REASON = (
+    "The Open311 secret holds SHA-256 hashes of client API keys, not credentials: a client's key is rotated by "
+    "issuing a new key to that client and replacing its hash (docs/cases.md), which a rotation Lambda cannot do."
+)
 SQS3_REASON = (
     "This queue IS the dead-letter queue (EventBridge rule targets and failed async Lambda invocations); a DLQ "
     "of a DLQ would only move the problem. Messages are kept 14 days (the SQS maximum) for inspection and redrive."
@@ -90,6 +111,25 @@ def channel_route(channel: str) -> str:
 
 
 CITIZENS_ROUTES = ("/v1/citizens", "/v1/citizens/{citizen_id}", "/v1/citizens/{citizen_id}/identity")
+CASES_ROUTES = (
+    ("GET", "/v1/procedures"),
+    ("POST", "/v1/cases"),
+    ("GET", "/v1/cases/{reference}"),
+    ("POST", "/v1/cases/{reference}/steps"),
+    ("POST", "/v1/cases/{reference}/status"),
+    ("POST", "/v1/touchpoints/{touchpoint_id}/case"),
+)
+# GeoReport v2 paths: API Gateway has no partial path variables, so `{code}.json` is one `{service_file}`.
+OPEN311_ROUTES = (
+    ("GET", "/open311/v2/services.json"),
+    ("GET", "/open311/v2/services.xml"),
+    ("GET", "/open311/v2/services/{service_file}"),
+    ("GET", "/open311/v2/requests.json"),
+    ("GET", "/open311/v2/requests.xml"),
+    ("POST", "/open311/v2/requests.json"),
+    ("POST", "/open311/v2/requests.xml"),
+    ("GET", "/open311/v2/requests/{request_file}"),
+)
 STEWARDSHIP_ROUTES = (
     ("GET", "/v1/reviews"),
     ("POST", "/v1/reviews/{review_id}/decision"),
@@ -115,6 +155,7 @@ class VentanillaStack(Stack):
         self.functions: dict[str, VentanillaFunction] = {}
         self.api_keys: dict[str, apigateway.IApiKey] = {}
         self.methods: list[apigateway.Method] = []
+        self.open311_methods: list[apigateway.Method] = []
 
         table_name = self.data.table.table_name
         bus_name = self.events.bus.event_bus_name
@@ -192,6 +233,7 @@ class VentanillaStack(Stack):
         self.events.bus.grant_put_events_to(stewardship.role)
         for method, path in STEWARDSHIP_ROUTES:
             self.methods.append(self.api.add_route(method, path, stewardship.function))
+        self._add_case_functions(operator_key.key_id)
 
         self._acknowledge_findings()
 
@@ -205,6 +247,69 @@ class VentanillaStack(Stack):
         CfnOutput(self, "DeadLetterQueueUrl", value=self.events.dead_letter_queue.queue_url)
         CfnOutput(self, "IdentityKeySecretArn", value=identity_key_arn, description="Identifier index HMAC key")
         CfnOutput(self, "DefaultPhoneRegion", value=config.default_phone_region)
+        CfnOutput(self, "Open311KeysSecretArn", value=self.data.open311_keys.secret_arn)
+
+    def _add_case_functions(self, operator_key_id: str) -> None:
+        """Cases: the operator API, the tracker that follows identity events, the context API, Open311."""
+        table_name, bus_name = self.data.table.table_name, self.events.bus.event_bus_name
+        cases = self._function(
+            CASES_FUNCTION,
+            "Ventanilla case API: open, advance, change status, correct attachments",
+            {TABLE_NAME: table_name, EVENT_BUS_NAME: bus_name, OPERATOR_API_KEY_ID: operator_key_id},
+        )
+        self.data.grant_table(cases.role, *CASES_TABLE_ACTIONS, indexes=True)
+        self.data.grant_key(cases.role, *WRITER_KEY_ACTIONS)
+        self.events.bus.grant_put_events_to(cases.role)
+        for method, path in CASES_ROUTES:
+            self.methods.append(self.api.add_route(method, path, cases.function))
+
+        tracker = self._function(
+            TRACKER_FUNCTION,
+            "Ventanilla case tracker: attaches resolved touchpoints to cases, follows merges and splits",
+            {TABLE_NAME: table_name, EVENT_BUS_NAME: bus_name},
+        )
+        self.data.grant_table(tracker.role, *CASES_TABLE_ACTIONS, indexes=True)
+        self.data.grant_key(tracker.role, *WRITER_KEY_ACTIONS)
+        self.events.bus.grant_put_events_to(tracker.role)
+        self.identity_events_rule = self.events.route(
+            IDENTITY_EVENTS_RULE,
+            source=IDENTITY_EVENT_SOURCE,
+            detail_type=CASE_TRACKED_EVENTS,
+            function=tracker.function,
+        )
+
+        context = self._function(
+            CONTEXT_FUNCTION,
+            "Ventanilla context API: who is contacting, open cases, last touchpoints",
+            {
+                TABLE_NAME: table_name,
+                OPERATOR_API_KEY_ID: operator_key_id,
+                DEFAULT_PHONE_REGION: self.config.default_phone_region,
+                IDENTITY_KEY_SECRET_ARN: self.data.identity_key.secret_arn,
+            },
+        )
+        self.data.grant_table(context.role, *CONTEXT_TABLE_ACTIONS, indexes=True)
+        self.data.grant_key(context.role, *READER_KEY_ACTIONS)
+        self.data.grant_identity_key(context.role)
+        self.methods.append(self.api.add_route("GET", "/v1/context", context.function))
+
+        open311 = self._function(
+            OPEN311_FUNCTION,
+            "Ventanilla Open311 GeoReport v2 facade over the catalogue and cases",
+            {
+                TABLE_NAME: table_name,
+                EVENT_BUS_NAME: bus_name,
+                OPEN311_KEYS_SECRET_ARN: self.data.open311_keys.secret_arn,
+                OPEN311_JURISDICTION_ID: self.config.open311_jurisdiction_id,
+            },
+        )
+        self.data.grant_table(open311.role, *CASES_TABLE_ACTIONS, indexes=True)
+        self.data.grant_key(open311.role, *WRITER_KEY_ACTIONS)
+        self.data.open311_keys.grant_read(open311.role)
+        self.events.bus.grant_put_events_to(open311.role)
+        for method, path in OPEN311_ROUTES:
+            # Open311 clients send `api_key` as a form parameter (checked by the function), not a header.
+            self.open311_methods.append(self.api.add_route(method, path, open311.function, api_key_required=False))
 
     def _function(self, name: str, description: str, environment: dict[str, str]) -> VentanillaFunction:
         function = VentanillaFunction(
@@ -232,8 +337,12 @@ class VentanillaStack(Stack):
         for method in self.methods:
             _acknowledge(method, "AwsSolutions-APIG4", APIG4_REASON)
             _acknowledge(method, "AwsSolutions-COG4", COG4_REASON)
+        for method in self.open311_methods:
+            _acknowledge(method, "AwsSolutions-APIG4", OPEN311_APIG4_REASON)
+            _acknowledge(method, "AwsSolutions-COG4", OPEN311_APIG4_REASON)
         _acknowledge(self.api.stage, "AwsSolutions-APIG3", APIG3_REASON)
         _acknowledge(self.data.identity_key, "AwsSolutions-SMG4", SMG4_REASON)
+        _acknowledge(self.data.open311_keys, "AwsSolutions-SMG4", OPEN311_SMG4_REASON)
         _acknowledge(
             self.api.rest_api.node.find_child("CloudWatchRole"),
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",

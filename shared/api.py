@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from shared.config import MAX_BODY_BYTES
 from shared.exceptions import (
     ConflictError,
+    InvalidTransitionError,
     NotFoundError,
     PublishError,
     ThrottledError,
@@ -58,9 +59,9 @@ class GuardedResolver(APIGatewayRestResolver):
     answer a 422 to a caller that has the wrong key; guards here answer first.
     """
 
-    def __init__(self, guards: Sequence[Guard] = ()) -> None:
+    def __init__(self, guards: Sequence[Guard] = (), *, json_body: bool = True) -> None:
         super().__init__(enable_validation=True)
-        self._guards = (limit_body_size, *guards, require_parseable_json)
+        self._guards = (limit_body_size, *guards, *((require_parseable_json,) if json_body else ()))
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         for guard in self._guards:
@@ -128,9 +129,10 @@ def api_key_guard(expected_key_id: Callable[[], str], client: str) -> Guard:
     return check
 
 
-def create_resolver(guards: Sequence[Guard] = ()) -> GuardedResolver:
-    """A validating REST resolver whose errors are JSON bodies that name the problem."""
-    app = GuardedResolver(guards)
+def create_resolver(guards: Sequence[Guard] = (), *, json_body: bool = True) -> GuardedResolver:
+    """A validating REST resolver whose errors are JSON bodies that name the problem (`json_body=False`: the
+    routes read other bodies, e.g. form-encoded, and check them themselves)."""
+    app = GuardedResolver(guards, json_body=json_body)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
@@ -151,6 +153,10 @@ def create_resolver(guards: Sequence[Guard] = ()) -> GuardedResolver:
     @app.exception_handler(ConflictError)
     def _conflict(error: ConflictError) -> Response:
         return error_response(HTTPStatus.CONFLICT, "conflict", str(error))
+
+    @app.exception_handler(InvalidTransitionError)
+    def _invalid_transition(error: InvalidTransitionError) -> Response:
+        return error_response(HTTPStatus.CONFLICT, "invalid_transition", str(error))
 
     @app.exception_handler(ThrottledError)
     def _throttled(error: ThrottledError) -> Response:

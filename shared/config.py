@@ -63,3 +63,42 @@ def get_read_api_settings() -> ReadApiSettings:
 @lru_cache(maxsize=1)
 def get_stewardship_settings() -> StewardshipSettings:
     return StewardshipSettings.model_validate(dict(os.environ))
+
+
+class CasesSettings(TableSettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    operator_api_key_id: str = Field(alias="OPERATOR_API_KEY_ID", min_length=1)
+
+
+class TrackerSettings(TableSettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+
+
+class ContextSettings(ReadApiSettings):
+    pass
+
+
+class Open311Settings(TableSettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    open311_keys_secret_arn: str = Field(alias="OPEN311_KEYS_SECRET_ARN", min_length=1)
+    jurisdiction_id: str = Field(alias="OPEN311_JURISDICTION_ID", min_length=1)
+
+
+@lru_cache(maxsize=1)
+def get_cases_settings() -> CasesSettings:
+    return CasesSettings.model_validate(dict(os.environ))
+
+
+@lru_cache(maxsize=1)
+def get_tracker_settings() -> TrackerSettings:
+    return TrackerSettings.model_validate(dict(os.environ))
+
+
+@lru_cache(maxsize=1)
+def get_context_settings() -> ContextSettings:
+    return ContextSettings.model_validate(dict(os.environ))
+
+
+@lru_cache(maxsize=1)
+def get_open311_settings() -> Open311Settings:
+    return Open311Settings.model_validate(dict(os.environ))

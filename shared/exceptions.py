@@ -27,3 +27,7 @@ class ThrottledError(VentanillaError):
 
 class PublishError(VentanillaError):
     """Events could not be put on the bus (after the touchpoint was stored); the caller should retry."""
+
+
+class InvalidTransitionError(VentanillaError):
+    """A case cannot move that way now (the catalogue's steps, channels or documents do not allow it)."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from shared.exceptions import ConflictError, DuplicateMismatchError, PublishError
 from shared.identity.records import CitizenRecord
+from shared.models.case import Case, CaseChange, CaseHistoryEntry
 from shared.models.citizen import LinkExplanation, MergeRecord, ReviewTask, TimelineEntry
 from shared.models.events import DomainEvent
 from shared.models.touchpoint import StoredTouchpoint, Touchpoint
@@ -152,3 +153,76 @@ class FakePublisher:
             self.failures_left -= 1
             raise PublishError("bus unavailable")
         self.published.extend(events)
+
+
+@dataclass
+class FakeCaseRepository:
+    """In-memory CaseRepository with the DynamoDB adapter's version checks and touchpoint attachments."""
+
+    touchpoints: FakeTouchpointRepository
+    cases: dict[str, Case] = field(default_factory=dict)
+    history_items: dict[str, list[CaseHistoryEntry]] = field(default_factory=dict)
+    attachments: dict[str, dict[str, str]] = field(default_factory=dict)
+    openers: dict[str, str] = field(default_factory=dict)
+    sequences: dict[str, int] = field(default_factory=dict)
+
+    def next_reference(self, prefix: str, year: int) -> str:
+        key = f"{prefix}#{year}"
+        self.sequences[key] = self.sequences.get(key, 0) + 1
+        return f"{prefix}-{year}-{self.sequences[key]:06d}"
+
+    def get(self, reference: str) -> Case | None:
+        return self.cases.get(reference)
+
+    def opened_by(self, touchpoint_id: str) -> str | None:
+        return self.openers.get(touchpoint_id)
+
+    def create(self, change: CaseChange, opened_by: str | None = None) -> None:
+        case = change.case
+        if case.reference in self.cases or (opened_by and opened_by in self.openers):
+            raise ConflictError("exists")
+        self.cases[case.reference] = case
+        self.history_items[case.reference] = list(change.history)
+        if opened_by:
+            self.openers[opened_by] = case.reference
+            self._attach(case.reference, opened_by, "opened")
+
+    def save(self, change: CaseChange, attach: Sequence[tuple[str, str]] = (), detach: Sequence[str] = ()) -> None:
+        case = change.case
+        if self.cases[case.reference].version != case.version - 1:
+            raise ConflictError("version changed")
+        self.cases[case.reference] = case
+        self.history_items.setdefault(case.reference, []).extend(change.history)
+        for touchpoint_id, rule in attach:
+            self._attach(case.reference, touchpoint_id, rule)
+        for touchpoint_id in detach:
+            self.attachments.get(case.reference, {}).pop(touchpoint_id, None)
+            stored = self.touchpoints.items[touchpoint_id]
+            self.touchpoints.items[touchpoint_id] = stored.model_copy(update={"case_reference": None})
+
+    def _attach(self, reference: str, touchpoint_id: str, rule: str) -> None:
+        stored = self.touchpoints.items[touchpoint_id]  # KeyError like the adapter's attribute_exists condition
+        self.touchpoints.items[touchpoint_id] = stored.model_copy(update={"case_reference": reference})
+        self.attachments.setdefault(reference, {})[touchpoint_id] = rule
+
+    def history(self, reference: str, limit: int) -> list[CaseHistoryEntry]:
+        return self.history_items.get(reference, [])[-limit:]
+
+    def attached(self, reference: str, limit: int) -> list[dict[str, str]]:
+        return [{"touchpoint_id": t, "rule": r, "at": ""} for t, r in self.attachments.get(reference, {}).items()][
+            :limit
+        ]
+
+    def of_citizen(self, citizen_id: str, limit: int, open_only: bool = False) -> list[Case]:
+        found = [c for c in self.cases.values() if c.citizen_id == citizen_id and (c.is_open or not open_only)]
+        return sorted(found, key=lambda c: (not c.is_open, c.opened_at))[:limit]
+
+    def of_procedure(self, procedure: str, since: datetime | None, until: datetime | None, limit: int) -> list[Case]:
+        found = [
+            c
+            for c in self.cases.values()
+            if c.procedure == procedure
+            and (since is None or c.opened_at >= since)
+            and (until is None or c.opened_at <= until)
+        ]
+        return sorted(found, key=lambda c: c.opened_at, reverse=True)[:limit]

@@ -45,7 +45,7 @@ def synth(root: Path, output: Path | None = None) -> Path:
 
 def command_up(args: argparse.Namespace) -> int:
     from ventanilla_local.runtime import LocalRuntime
-    from ventanilla_local.seed import seed, summarise
+    from ventanilla_local.seed import seed, summarise, summarise_cases
 
     root = project_root()
     cdk_out = Path(args.cdk_out) if args.cdk_out else root / "cdk.out"
@@ -80,8 +80,19 @@ def command_up(args: argparse.Namespace) -> int:
                 print(f"  rejected: {problem}", flush=True)
             for line in summarise(runtime, report):
                 print(line, flush=True)
+            cases = summarise_cases(runtime, report)
+            if cases:
+                print(
+                    f"Cases across channels ({report.operator_actions} operator actions on the case API):", flush=True
+                )
+                for line in cases:
+                    print(line, flush=True)
         print(f"\nVentanilla API: {runtime.url}", flush=True)
         print(f"  OpenAPI: {runtime.url}/v1/openapi.json   Swagger UI: {runtime.url}/v1/docs", flush=True)
+        print(
+            f"  Context: {runtime.url}/v1/context?phone=5512345678   Open311: {runtime.url}/open311/v2/services.json",
+            flush=True,
+        )
         print("  API keys: `ventanilla keys` (or `make keys`); logs: .ventanilla/logs/", flush=True)
         print("Serving until Ctrl-C.", flush=True)
         stopped.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -15,10 +16,12 @@ from ventanilla_local.emulator import Emulator, Physical, provision, wire_rules
 from ventanilla_local.functions import FunctionPool
 from ventanilla_local.gateway import Gateway, LocalKey
 from ventanilla_local.pump import EventPump
-from ventanilla_local.template import AppTemplate, load
+from ventanilla_local.template import SECRET, AppTemplate, load
 
 log = logging.getLogger("ventanilla")
 
+OPEN311_CLIENT = "open311"
+OPEN311_SECRET_PREFIX = "DataOpen311Keys"  # noqa: S105 - a logical id prefix
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV")
 
 
@@ -57,6 +60,7 @@ class LocalRuntime:
         self.physical = Physical()
         self.pools: dict[str, FunctionPool] = {}
         self.keys: dict[str, LocalKey] = {}
+        self.open311_key: str | None = None
         self.gateway: Gateway | None = None
         self.pump: EventPump | None = None
 
@@ -69,6 +73,7 @@ class LocalRuntime:
         self.keys = load_or_create_keys(self.template, self.state_dir)
         for logical_id, key in self.keys.items():
             self.physical.refs[logical_id] = key.key_id
+        self.open311_key = self._register_open311_key()
         for logical_id, spec in self.template.functions.items():
             self.pools[logical_id] = FunctionPool(
                 spec, self.function_environment(logical_id), self.state_dir / "logs", self.concurrency
@@ -132,8 +137,28 @@ class LocalRuntime:
         return self.pools[self.template.function_by_name(function_name).logical_id].invoke(event)
 
     def client_keys(self) -> dict[str, str]:
-        """API key value by client (channel name or `operator`)."""
-        return {key.client: key.value for key in self.keys.values()}
+        """API key value by client (channel name, `operator`, and `open311` for the Open311 form's api_key)."""
+        keys = {key.client: key.value for key in self.keys.values()}
+        if self.open311_key:
+            keys[OPEN311_CLIENT] = self.open311_key
+        return keys
+
+    def _register_open311_key(self) -> str | None:
+        """A local Open311 client key (kept in keys.json), its SHA-256 put in the Open311Keys secret as an
+        agency administrator would."""
+        secret_id = next((lid for lid in self.template.of_type(SECRET) if lid.startswith(OPEN311_SECRET_PREFIX)), None)
+        if secret_id is None:
+            return None
+        path = self.state_dir / "keys.json"
+        saved = json.loads(path.read_text())
+        entry = saved.setdefault(OPEN311_CLIENT, {"id": OPEN311_CLIENT, "value": secrets.token_urlsafe(30)})
+        path.write_text(json.dumps(saved, indent=2, sort_keys=True))
+        digest = hashlib.sha256(entry["value"].encode()).hexdigest()
+        self.emulator.client("secretsmanager").put_secret_value(
+            SecretId=self.physical.refs[secret_id],
+            SecretString=json.dumps({"keys": [{"client": "local", "sha256": digest}]}),
+        )
+        return str(entry["value"])
 
     def resource_name(self, resource_type: str) -> str:
         """Physical name of the template's only resource of a type (e.g. the table)."""

@@ -20,6 +20,7 @@ class SeedReport:
     accepted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     rejected: list[str] = field(default_factory=list)
     touchpoint_ids: list[str] = field(default_factory=list)
+    operator_actions: int = 0
 
 
 def seed(runtime: LocalRuntime, sample: Path = SAMPLE) -> SeedReport:
@@ -30,6 +31,21 @@ def seed(runtime: LocalRuntime, sample: Path = SAMPLE) -> SeedReport:
             if not line.strip():
                 continue
             record = json.loads(line)
+            if "operator" in record:  # an operator action on the case API, after what came before has settled
+                runtime.wait_idle(timeout=60)
+                action = record["operator"]
+                answer = http.request(
+                    action["method"],
+                    f"{runtime.url}{action['path']}",
+                    json=action.get("body"),
+                    headers={"x-api-key": keys["operator"]},
+                    timeout=30,
+                )
+                if answer.ok:
+                    report.operator_actions += 1
+                else:
+                    report.rejected.append(f"line {number} (operator): {answer.status_code} {answer.text[:200]}")
+                continue
             channel = record["channel"]
             response = http.post(
                 f"{runtime.url}/v1/channels/{channel}/touchpoints",
@@ -80,5 +96,30 @@ def summarise(runtime: LocalRuntime, report: SeedReport) -> list[str]:
             count = f"{len(channels)} touchpoint{'s' if len(channels) != 1 else ''}"
             lines.append(f"  {name:<32} {count:>14} via {', '.join(sorted(set(channels)))}  {citizen_id}")
     if anonymous:
-        lines.append(f"  ({anonymous} touchpoints carried no identifier and stay anonymous)")
+        lines.append(f"  ({anonymous} touchpoints are anonymous, unattributed or waiting for an operator's review)")
+    return lines
+
+
+def summarise_cases(runtime: LocalRuntime, report: SeedReport) -> list[str]:
+    """One line per case the sample opened: reference, status and the text every channel gives."""
+    dynamodb = runtime.emulator.client("dynamodb")
+    table = runtime.resource_name(TABLE)
+    references: list[str] = []
+    for touchpoint_id in report.touchpoint_ids:
+        item = dynamodb.get_item(
+            TableName=table, Key={"pk": {"S": f"TP#{touchpoint_id}"}, "sk": {"S": "TOUCHPOINT"}}
+        ).get("Item", {})
+        reference = item.get("case_reference", {}).get("S")
+        if reference and reference not in references:
+            references.append(reference)
+    lines = []
+    operator = runtime.client_keys().get("operator")
+    with requests.Session() as http:
+        for reference in references:
+            response = http.get(
+                f"{runtime.url}/v1/cases/{reference}", headers={"x-api-key": operator or ""}, timeout=30
+            )
+            if response.ok:
+                case = response.json()["case"]
+                lines.append(f"  {reference}  {case['status']:<17} {case['status_text']}")
     return lines

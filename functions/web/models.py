@@ -20,6 +20,7 @@ class PortalAction(StrEnum):
     STATUS_CHECKED = "status_checked"
     PAYMENT_MADE = "payment_made"
     APPOINTMENT_BOOKED = "appointment_booked"
+    DOCUMENT_DOWNLOADED = "document_downloaded"
 
 
 class WebTouchpointRequest(ChannelRequest):

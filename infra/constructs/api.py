@@ -126,8 +126,8 @@ class ApiConstruct(Construct):
     ) -> apigateway.Method:
         """Route `METHOD /v1/...` to `function` (Lambda proxy); `{name}` segments become required path params."""
         method = method.upper()
-        if not path.startswith("/v1/"):
-            raise ValueError(f"Routes live under /v1/: {path}")
+        if not path.startswith(("/v1/", "/open311/v2/")):
+            raise ValueError(f"Routes live under /v1/ (or the Open311 standard's /open311/v2/): {path}")
         if (method, path) in self._routes:
             raise ValueError(f"Duplicate route {method} {path}")
         self._routes.add((method, path))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+import json
+
+from aws_cdk import Duration, SecretValue
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -14,10 +16,14 @@ from infra.config import EnvironmentConfig
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 TTL_ATTRIBUTE = "expires_at"
-# One generic secondary index (single-table design); today: open review tasks by creation time.
+# Generic secondary indexes (single-table design). gsi1: open review tasks by creation time, a citizen's
+# cases (open first). gsi2: cases of a procedure by request time (Open311 listings).
 GSI1 = "gsi1"
 GSI1_PARTITION_KEY = "gsi1pk"
 GSI1_SORT_KEY = "gsi1sk"
+GSI2 = "gsi2"
+GSI2_PARTITION_KEY = "gsi2pk"
+GSI2_SORT_KEY = "gsi2sk"
 
 
 class DataConstruct(Construct):
@@ -55,6 +61,12 @@ class DataConstruct(Construct):
             sort_key=dynamodb.Attribute(name=GSI1_SORT_KEY, type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
         )
+        self.table.add_global_secondary_index(
+            index_name=GSI2,
+            partition_key=dynamodb.Attribute(name=GSI2_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=GSI2_SORT_KEY, type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
 
         # The HMAC key that turns identifiers into index keys (the table's keys never hold raw identifiers).
         self.identity_key = secretsmanager.Secret(
@@ -68,11 +80,21 @@ class DataConstruct(Construct):
             removal_policy=config.cdk_removal_policy,
         )
 
+        # Open311 client keys, as SHA-256 hashes: {"keys": [{"client": ..., "sha256": ...}]}; starts empty.
+        self.open311_keys = secretsmanager.Secret(
+            self,
+            "Open311Keys",
+            description="Ventanilla Open311 client API keys (SHA-256 hashes only)",
+            encryption_key=self.key,
+            secret_string_value=SecretValue.unsafe_plain_text(json.dumps({"keys": []})),
+            removal_policy=config.cdk_removal_policy,
+        )
+
     def grant_table(self, grantee: iam.IGrantable, *actions: str, indexes: bool = False) -> iam.Grant:
         """Exactly these `dynamodb:*` actions on the table (and its indexes when asked), nothing more."""
         resources = [self.table.table_arn]
         if indexes:
-            resources.append(f"{self.table.table_arn}/index/{GSI1}")
+            resources += [f"{self.table.table_arn}/index/{index}" for index in (GSI1, GSI2)]
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=[f"dynamodb:{action}" for action in actions], resource_arns=resources
         )

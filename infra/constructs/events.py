@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jsii
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_events as events
@@ -82,16 +84,17 @@ class EventsConstruct(Construct):
         rule_id: str,
         *,
         source: str,
-        detail_type: str,
+        detail_type: str | Sequence[str],
         function: lambda_.Function,
     ) -> events.Rule:
-        """Send events with this source and detail-type on the bus to `function`."""
+        """Send events with this source and detail-type(s) on the bus to `function`."""
+        detail_types = [detail_type] if isinstance(detail_type, str) else list(detail_type)
         rule = events.Rule(
             self,
             rule_id,
             event_bus=self.bus,
-            description=f"{source} / {detail_type} -> {function.node.path}",
-            event_pattern=events.EventPattern(source=[source], detail_type=[detail_type]),
+            description=f"{source} / {', '.join(detail_types)} -> {function.node.path}",
+            event_pattern=events.EventPattern(source=[source], detail_type=detail_types),
         )
         rule.add_target(
             targets.LambdaFunction(

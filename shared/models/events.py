@@ -73,3 +73,41 @@ class ReviewOpened(DomainEvent):
     review_id: str
     kind: str
     touchpoint_id: str
+
+
+class CaseOpened(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.cases"
+
+    reference: str
+    procedure: str
+    citizen_id: str | None = None
+    channel: Channel
+    touchpoint_id: str | None = None
+
+
+class CaseStepCompleted(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.cases"
+
+    reference: str
+    procedure: str
+    step: str
+    channel: Channel | None = None
+    next_step: str | None = None
+
+
+class CaseStatusChanged(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.cases"
+
+    reference: str
+    procedure: str
+    from_status: str
+    to_status: str
+    channel: Channel | None = None
+
+
+class CaseClosed(DomainEvent):
+    SOURCE: ClassVar[str] = "ventanilla.cases"
+
+    reference: str
+    procedure: str
+    status: str  # closed or abandoned

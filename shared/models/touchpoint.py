@@ -61,8 +61,12 @@ class CitizenClaims(_Model):
 
 
 class CaseRef(_Model):
+    """The procedure a contact is about; with `step`, the step it performs (and `documents` it delivers)."""
+
     procedure: ShortText | None = None
     reference: ShortText | None = None
+    step: ShortText | None = Field(default=None, description="Step of the procedure this contact completes")
+    documents: tuple[ShortText, ...] = Field(default=(), max_length=20, description="Document codes delivered")
 
 
 class Touchpoint(_Model):
@@ -95,6 +99,7 @@ class StoredTouchpoint(_Model):
     fingerprint: str
     citizen_id: str | None = None
     resolution: str | None = None
+    case_reference: str | None = None
 
     @property
     def touchpoint_id(self) -> str:

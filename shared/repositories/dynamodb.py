@@ -101,3 +101,15 @@ def decode_cursor(cursor: str | None, *, expected_pk: str) -> dict[str, Any] | N
     if not isinstance(data, dict) or data.get("pk") != expected_pk or not isinstance(data.get("sk"), str):
         raise ValidationFailedError("cursor is not valid for this record")
     return key(data["pk"], data["sk"])
+
+
+def transact_put(
+    table: str, item: dict[str, Any], condition: str | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One Put of a TransactWriteItems call, optionally conditional."""
+    put: dict[str, Any] = {"TableName": table, "Item": serialise(item)}
+    if condition:
+        put["ConditionExpression"] = condition
+    if values:
+        put["ExpressionAttributeValues"] = serialise(values)
+    return {"Put": put}

@@ -29,7 +29,7 @@ from shared.exceptions import ValidationFailedError
 from shared.identity.records import CitizenRecord
 from shared.models.citizen import LinkExplanation, MergeRecord, ReviewTask, TimelineEntry
 from shared.models.touchpoint import Touchpoint
-from shared.repositories.dynamodb import deserialise, key, serialise, translate_errors
+from shared.repositories.dynamodb import deserialise, key, serialise, transact_put, translate_errors
 
 PROFILE = "PROFILE"
 TIMELINE = "TL#"
@@ -216,9 +216,9 @@ class DynamoDBIdentityRepository:
         looks again, so two touchpoints of one new person never create two citizens.
         """
         now = record.created_at.isoformat()
-        writes: list[dict[str, Any]] = [_put(self._table, _profile_item(record), "attribute_not_exists(pk)")]
+        writes: list[dict[str, Any]] = [transact_put(self._table, _profile_item(record), "attribute_not_exists(pk)")]
         writes += [
-            _put(
+            transact_put(
                 self._table,
                 {"pk": f"IDX#{d}", "sk": "#FIRST", "type": "claim", "citizen_id": record.citizen_id, "at": now},
                 "attribute_not_exists(pk)",
@@ -231,12 +231,13 @@ class DynamoDBIdentityRepository:
     def save(self, records: Sequence[CitizenRecord], extra: Sequence[MergeRecord] = ()) -> None:
         """Write records whose `version` was bumped by one, each only if nobody changed it meanwhile."""
         writes = [
-            _put(self._table, _profile_item(r), "version = :expected", {":expected": r.version - 1}) for r in records
+            transact_put(self._table, _profile_item(r), "version = :expected", {":expected": r.version - 1})
+            for r in records
         ]
         for merge in extra:
             body = merge.model_dump_json()
             for pk, sk in ((f"MRG#{merge.merge_id}", "MERGE"), (_cit(merge.survivor), f"MRG#{merge.merge_id}")):
-                writes.append(_put(self._table, {"pk": pk, "sk": sk, "type": "merge", "merge": body}))
+                writes.append(transact_put(self._table, {"pk": pk, "sk": sk, "type": "merge", "merge": body}))
         with translate_errors():
             if len(writes) == 1:
                 self._client.put_item(**writes[0]["Put"])
@@ -371,17 +372,6 @@ class DynamoDBIdentityRepository:
     def not_same(self, a: str, b: str) -> bool:
         with translate_errors():
             return "Item" in self._client.get_item(TableName=self._table, Key=key(_pair(a, b), "PAIR"))
-
-
-def _put(
-    table: str, item: dict[str, Any], condition: str | None = None, values: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    put: dict[str, Any] = {"TableName": table, "Item": serialise(item)}
-    if condition:
-        put["ConditionExpression"] = condition
-    if values:
-        put["ExpressionAttributeValues"] = serialise(values)
-    return {"Put": put}
 
 
 def _encode_cursor(sort_key: str) -> str:

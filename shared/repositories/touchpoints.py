@@ -105,4 +105,5 @@ def _from_item(item: dict[str, Any]) -> StoredTouchpoint:
         fingerprint=item["fingerprint"],
         citizen_id=item.get("citizen_id"),
         resolution=item.get("resolution"),
+        case_reference=item.get("case_reference"),
     )

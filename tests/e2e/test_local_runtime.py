@@ -47,10 +47,14 @@ def timeline_ids(app: Running, query: dict[str, str], expected: str | None = Non
 
 def test_up_seeds_the_sample_and_prints_where_to_go(ventanilla: Running) -> None:
     printed = "\n".join(ventanilla.output)
-    assert "Seeded 29 sample touchpoints" in printed
+    assert "Seeded 34 sample touchpoints" in printed
     assert "rejected" not in printed
     assert f"Ventanilla API: {ventanilla.url}" in printed
-    assert sorted(ventanilla.keys) == sorted([*CHANNELS, "operator"])
+    assert sorted(ventanilla.keys) == sorted([*CHANNELS, "operator", "open311"])
+    # The sample's cases crossed channels: Carmen's birth certificate was finished on the web
+    assert "Cases across channels (1 operator actions on the case API)" in printed
+    assert any("ACT-2026-018455  resolved" in line for line in ventanilla.output)
+    assert any("LIC-2026-000123  awaiting_citizen" in line for line in ventanilla.output)
 
 
 def test_sample_person_is_recognised_across_channels(ventanilla: Running) -> None:
@@ -167,6 +171,19 @@ def test_openapi_document_covers_every_route_with_examples(ventanilla: Running) 
         "/v1/citizens/{citizen_id}/split",
         "/v1/reviews",
         "/v1/reviews/{review_id}/decision",
+        "/v1/procedures",
+        "/v1/cases",
+        "/v1/cases/{reference}",
+        "/v1/cases/{reference}/steps",
+        "/v1/cases/{reference}/status",
+        "/v1/touchpoints/{touchpoint_id}/case",
+        "/v1/context",
+        "/open311/v2/services.json",
+        "/open311/v2/services.xml",
+        "/open311/v2/services/{service_file}",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+        "/open311/v2/requests/{request_file}",
     }
     assert set(document["paths"]) == expected
     schemas = document["components"]["schemas"]

@@ -13,14 +13,18 @@ from aws_cdk.assertions import Match
 from infra.app_builder import cdk_json_context
 from infra.config import (
     ALL_FUNCTIONS,
+    CASES_FUNCTION,
     CHANNELS,
     CITIZENS_FUNCTION,
     CONTEXT_ENVIRONMENTS,
+    CONTEXT_FUNCTION,
     IDENTITY_FUNCTION,
     INGEST_EVENT_SOURCE,
+    OPEN311_FUNCTION,
     OPERATOR_CLIENT,
     STEWARDSHIP_FUNCTION,
     TOUCHPOINT_RECORDED,
+    TRACKER_FUNCTION,
     EnvironmentConfig,
 )
 from infra.constructs.api import CLIENT_METADATA_KEY, STAGE_NAME
@@ -98,9 +102,9 @@ def _integration_function_id(method_props: dict[str, Any]) -> str:
 # --- functions -----------------------------------------------------------------------------------------------------
 
 
-def test_a_function_per_channel_plus_identity_read_and_stewardship(synthesized: Synthesized) -> None:
+def test_a_function_per_channel_plus_identity_read_stewardship_and_cases(synthesized: Synthesized) -> None:
     assert sorted(_functions(synthesized)) == sorted(ALL_FUNCTIONS)
-    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 3 == 11
+    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 7 == 15
     assert not [r for r in synthesized.resources.values() if r["Type"].startswith("Custom::")]
     assert not synthesized.of_type("AWS::CloudFormation::CustomResource")
 
@@ -246,8 +250,26 @@ def test_every_method_is_validated_and_routes_are_exactly_these(synthesized: Syn
         ("POST", "/v1/reviews/{review_id}/decision"),
         ("POST", "/v1/citizens/{citizen_id}/merge"),
         ("POST", "/v1/citizens/{citizen_id}/split"),
+        ("GET", "/v1/procedures"),
+        ("POST", "/v1/cases"),
+        ("GET", "/v1/cases/{reference}"),
+        ("POST", "/v1/cases/{reference}/steps"),
+        ("POST", "/v1/cases/{reference}/status"),
+        ("POST", "/v1/touchpoints/{touchpoint_id}/case"),
+        ("GET", "/v1/context"),
+        ("GET", "/open311/v2/services.json"),
+        ("GET", "/open311/v2/services.xml"),
+        ("GET", "/open311/v2/services/{service_file}"),
+        ("GET", "/open311/v2/requests.json"),
+        ("GET", "/open311/v2/requests.xml"),
+        ("POST", "/open311/v2/requests.json"),
+        ("POST", "/open311/v2/requests.xml"),
+        ("GET", "/open311/v2/requests/{request_file}"),
     }
     assert sorted((m, path) for m, path, _ in routes) == sorted(expected)
+    # Open311 clients authenticate with the standard's api_key form field (checked by the function)
+    keyless = {(m, path) for m, path, p in routes if not p.get("ApiKeyRequired")}
+    assert keyless == {(m, path) for m, path in expected if path.startswith("/open311/")}
 
 
 def test_stage(synthesized: Synthesized) -> None:
@@ -373,10 +395,20 @@ def test_bus_and_dead_letter_queue(synthesized: Synthesized) -> None:
     )
 
 
+def _rule_to(synthesized: Synthesized, function: str) -> dict[str, Any]:
+    function_id = _function_id(synthesized, function)
+    (rule,) = [
+        r
+        for r in synthesized.of_type("AWS::Events::Rule").values()
+        if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    ]
+    return rule
+
+
 def test_touchpoint_rule_targets_identity_with_retries_and_dlq(synthesized: Synthesized) -> None:
     (queue_id,) = synthesized.of_type("AWS::SQS::Queue")
     (bus_id,) = synthesized.of_type("AWS::Events::EventBus")
-    (rule,) = synthesized.of_type("AWS::Events::Rule").values()
+    rule = _rule_to(synthesized, IDENTITY_FUNCTION)
     props = rule["Properties"]
     assert props["EventBusName"] == {"Ref": bus_id}
     (target,) = props["Targets"]
@@ -385,8 +417,19 @@ def test_touchpoint_rule_targets_identity_with_retries_and_dlq(synthesized: Synt
     assert target["RetryPolicy"] == {"MaximumRetryAttempts": 8, "MaximumEventAgeInSeconds": 7200}
 
 
+def test_identity_events_reach_the_case_tracker_with_retries_and_dlq(synthesized: Synthesized) -> None:
+    (queue_id,) = synthesized.of_type("AWS::SQS::Queue")
+    rule = _rule_to(synthesized, TRACKER_FUNCTION)
+    assert rule["Properties"]["EventPattern"] == {
+        "source": ["ventanilla.identity"],
+        "detail-type": ["CitizenResolved", "CitizensMerged", "CitizenSplit"],
+    }
+    (target,) = rule["Properties"]["Targets"]
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+
+
 def test_touchpoint_rule_pattern_matches_ingest_events(synthesized: Synthesized) -> None:
-    (rule,) = synthesized.of_type("AWS::Events::Rule").values()
+    rule = _rule_to(synthesized, IDENTITY_FUNCTION)
     pattern = rule["Properties"]["EventPattern"]
     assert pattern == {"source": [INGEST_EVENT_SOURCE], "detail-type": [TOUCHPOINT_RECORDED]}
     assert pattern == {"source": ["ventanilla.ingest"], "detail-type": ["TouchpointRecorded"]}
@@ -464,23 +507,49 @@ def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path: Path) -> Non
 def test_identifier_hmac_key_is_a_generated_encrypted_secret_read_only_by_identity_functions(
     synthesized: Synthesized,
 ) -> None:
-    (secret_id, secret) = next(iter(synthesized.of_type("AWS::SecretsManager::Secret").items()))
+    secrets = synthesized.of_type("AWS::SecretsManager::Secret")
+    (secret_id,) = [lid for lid in secrets if lid.startswith("DataIdentityKey")]
+    secret = secrets[secret_id]
     assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
     assert "KmsKeyId" in secret["Properties"]
     readers = {
-        name for name in ALL_FUNCTIONS if "secretsmanager:GetSecretValue" in _actions_of_function(synthesized, name)
+        name
+        for name in ALL_FUNCTIONS
+        if "secretsmanager:GetSecretValue" in _actions_of_function(synthesized, name)
+        and "IDENTITY_KEY_SECRET_ARN" in _functions(synthesized)[name][1]["Properties"]["Environment"]["Variables"]
     }
-    assert readers == {IDENTITY_FUNCTION, CITIZENS_FUNCTION, STEWARDSHIP_FUNCTION}
+    assert readers == {IDENTITY_FUNCTION, CITIZENS_FUNCTION, STEWARDSHIP_FUNCTION, CONTEXT_FUNCTION}
     for name in readers:
         env = _functions(synthesized)[name][1]["Properties"]["Environment"]["Variables"]
         assert env["IDENTITY_KEY_SECRET_ARN"] == {"Ref": secret_id}
 
 
-def test_table_has_the_review_index(synthesized: Synthesized) -> None:
+def test_table_has_the_review_and_case_indexes(synthesized: Synthesized) -> None:
     (table,) = synthesized.of_type("AWS::DynamoDB::Table").values()
-    (index,) = table["Properties"]["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "gsi1"
-    assert [k["AttributeName"] for k in index["KeySchema"]] == ["gsi1pk", "gsi1sk"]
+    indexes = {
+        i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]]
+        for i in table["Properties"]["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {"gsi1": ["gsi1pk", "gsi1sk"], "gsi2": ["gsi2pk", "gsi2sk"]}
+
+
+def test_open311_keys_secret_holds_only_hashes_and_only_open311_reads_it(synthesized: Synthesized) -> None:
+    secrets = synthesized.of_type("AWS::SecretsManager::Secret")
+    (secret_id,) = [lid for lid in secrets if lid.startswith("DataOpen311Keys")]
+    assert json.loads(secrets[secret_id]["Properties"]["SecretString"]) == {"keys": []}
+    readers = {
+        name
+        for name in ALL_FUNCTIONS
+        if "OPEN311_KEYS_SECRET_ARN" in _functions(synthesized)[name][1]["Properties"]["Environment"]["Variables"]
+    }
+    assert readers == {OPEN311_FUNCTION}
+
+
+def test_case_functions_never_scan(synthesized: Synthesized) -> None:
+    for name in (CASES_FUNCTION, TRACKER_FUNCTION, CONTEXT_FUNCTION, OPEN311_FUNCTION):
+        actions = _actions_of_function(synthesized, name)
+        assert "dynamodb:Query" in actions
+        assert not actions & {"dynamodb:Scan", "dynamodb:*"}
 
 
 def test_stewardship_writes_but_never_scans_or_deletes(synthesized: Synthesized) -> None:

@@ -35,7 +35,9 @@ def _lines() -> list[dict[str, Any]]:
     return [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-LINES = _lines()
+ALL_LINES = _lines()
+LINES = [line for line in ALL_LINES if "channel" in line]  # the rest are operator actions on the case API
+OPERATOR_LINES = [line["operator"] for line in ALL_LINES if "operator" in line]
 
 
 def _request_model(channel: Channel) -> type[BaseModel]:
@@ -84,8 +86,27 @@ def test_sample_size_and_every_channel_at_least_twice() -> None:
     per_channel = Counter(Channel(line["channel"]) for line in LINES)
 
     # Then it is small enough to read, and every channel shows up at least twice
-    assert 24 <= len(LINES) <= 32
+    assert 24 <= len(LINES) <= 36
     assert {channel: per_channel[channel] >= 2 for channel in Channel} == dict.fromkeys(Channel, True)
+
+
+def test_operator_actions_are_case_api_calls() -> None:
+    assert OPERATOR_LINES, "the sample shows an operator completing an agency step"
+    for action in OPERATOR_LINES:
+        assert action["method"] == "POST" and action["path"].startswith("/v1/cases/")
+        assert {"channel", "actor"} <= set(action["body"])
+
+
+def test_cases_cross_channels_from_office_to_whatsapp_phone_and_web() -> None:
+    by_reference: dict[str, list[str]] = {}
+    for line in LINES:
+        reference = (line["body"].get("case") or {}).get("reference")
+        if reference:
+            by_reference.setdefault(reference, []).append(line["channel"])
+    # María's licence and Carmen's birth certificate start at an office and go through WhatsApp, phone and web
+    for reference in ("LIC-2026-000123", "ACT-2026-018455"):
+        assert by_reference[reference][0] == "office"
+        assert {"messaging", "phone", "web"} <= set(by_reference[reference])
 
 
 def test_every_line_is_a_distinct_touchpoint() -> None:
