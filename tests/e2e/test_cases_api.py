@@ -200,3 +200,56 @@ def test_open311_client_lists_services_files_a_request_and_tracks_it(ventanilla:
         f"{ventanilla.url}/open311/v2/requests.json", data={**form, "service_code": "ovnis"}, timeout=30
     )
     assert unknown.status_code == 400 and "ovnis" in unknown.json()[0]["description"]
+
+
+def test_cases_follow_a_merge_and_go_back_when_it_is_split(ventanilla: Running) -> None:
+    run = uuid.uuid4().hex[:8]
+    phones = [f"33{random.randint(10_000_000, 99_999_999)}" for _ in range(2)]
+
+    def office(n: int, procedure: str, given: str) -> None:
+        post_touchpoint(
+            ventanilla,
+            "office",
+            {
+                "ticket_id": f"M-{run}-{n}",
+                "office_id": "JAL-GDL-01",
+                "checked_in_at": "2026-03-09T10:00:00-06:00",
+                "person": {"given_name": given, "family_name": f"Quintero {run}", "phone": phones[n]},
+                "case": {"procedure": procedure},
+            },
+        )
+
+    def context(n: int) -> dict[str, Any]:
+        return operator(ventanilla, "GET", "/v1/context", params={"phone": phones[n]}).json()
+
+    # Given the same person known twice (two spellings, two numbers), each record with its own case
+    office(0, "predial", "Socorro")
+    office(1, "programa-social", "Ma. del Socorro")
+    first = eventually(lambda: context(0) if context(0)["open_cases"] else None, "the first case")
+    second = eventually(lambda: context(1) if context(1)["open_cases"] else None, "the second case")
+    assert first["citizen_id"] != second["citizen_id"]
+    # When an operator merges them
+    merged = operator(
+        ventanilla,
+        "POST",
+        f"/v1/citizens/{first['citizen_id']}/merge",
+        json={"citizen_id": second["citizen_id"], "reason": "misma persona, confirmado", "actor": "supervisor-1"},
+    )
+    assert merged.status_code == 200, merged.text
+    both = {first["open_cases"][0]["reference"], second["open_cases"][0]["reference"]}
+    # Then either number finds one person with both cases
+    eventually(lambda: {c["reference"] for c in context(1)["open_cases"]} == both, "the cases to follow the merge")
+    # When the merge is split
+    split = operator(
+        ventanilla,
+        "POST",
+        f"/v1/citizens/{first['citizen_id']}/split",
+        json={"merge_id": merged.json()["merge_id"], "reason": "eran dos personas", "actor": "supervisor-1"},
+    )
+    assert split.status_code == 200, split.text
+    # Then each case is back with its own citizen
+    eventually(
+        lambda: [c["reference"] for c in context(1)["open_cases"]] == [second["open_cases"][0]["reference"]],
+        "the case to go back on the split",
+    )
+    assert [c["reference"] for c in context(0)["open_cases"]] == [first["open_cases"][0]["reference"]]
