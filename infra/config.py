@@ -45,6 +45,29 @@ ALL_FUNCTIONS: tuple[str, ...] = (
 # The domain event that links ingest to identity resolution.
 INGEST_EVENT_SOURCE = "ventanilla.ingest"
 TOUCHPOINT_RECORDED = "TouchpointRecorded"
+# Provider secrets each channel's native routes need (names of the ChannelSecrets JSON object; the same list
+# as shared/webhooks/secrets.py SECRET_NAMES, checked by a unit test), and the provider routes themselves.
+CHANNEL_SECRET_NAMES: tuple[str, ...] = (
+    "whatsapp_app_secret",
+    "whatsapp_verify_token",
+    "meta_app_secret",
+    "meta_verify_token",
+    "twilio_auth_token",
+    "ses_basic_user",
+    "ses_basic_password",
+)
+# (channel, method, path, keyed): keyed routes carry the channel's API key; the others a provider signature.
+PROVIDER_ROUTES: tuple[tuple[str, str, str, bool], ...] = (
+    ("messaging", "GET", "/v1/channels/messaging/whatsapp", False),
+    ("messaging", "POST", "/v1/channels/messaging/whatsapp", False),
+    ("messaging", "POST", "/v1/channels/messaging/twilio", False),
+    ("email", "POST", "/v1/channels/email/ses", False),
+    ("social", "GET", "/v1/channels/social/meta", False),
+    ("social", "POST", "/v1/channels/social/meta", False),
+    ("phone", "POST", "/v1/channels/phone/connect", True),
+)
+CHANNELS_WITH_PROVIDER_SECRETS: tuple[str, ...] = ("messaging", "email", "social")
+
 # The identity events the case tracker follows.
 IDENTITY_EVENT_SOURCE = "ventanilla.identity"
 CASE_TRACKED_EVENTS: tuple[str, ...] = ("CitizenResolved", "CitizensMerged", "CitizenSplit")

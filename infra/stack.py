@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Stack, Tags, Validations
+from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, Stack, Tags, Validations
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as lambda_event_sources
 from constructs import Construct, IConstruct
 
 from infra.config import (
     CASE_TRACKED_EVENTS,
     CASES_FUNCTION,
     CHANNELS,
+    CHANNELS_WITH_PROVIDER_SECRETS,
     CITIZENS_FUNCTION,
     CONTEXT_FUNCTION,
     IDENTITY_EVENT_SOURCE,
@@ -19,6 +24,7 @@ from infra.config import (
     INGEST_EVENT_SOURCE,
     OPEN311_FUNCTION,
     OPERATOR_CLIENT,
+    PROVIDER_ROUTES,
     STEWARDSHIP_FUNCTION,
     TOUCHPOINT_RECORDED,
     TRACKER_FUNCTION,
@@ -41,6 +47,7 @@ OPERATOR_API_KEY_ID = "OPERATOR_API_KEY_ID"
 DEFAULT_PHONE_REGION = "DEFAULT_PHONE_REGION"
 IDENTITY_KEY_SECRET_ARN = "IDENTITY_KEY_SECRET_ARN"  # noqa: S105 - an environment variable name
 OPEN311_KEYS_SECRET_ARN = "OPEN311_KEYS_SECRET_ARN"  # noqa: S105 - an environment variable name
+CHANNEL_SECRETS_ARN = "CHANNEL_SECRETS_ARN"
 OPEN311_JURISDICTION_ID = "OPEN311_JURISDICTION_ID"
 
 # What DynamoDB and KMS allow each kind of function to do; nothing else is granted on the table or key.
@@ -100,6 +107,27 @@ OPEN311_SMG4_REASON = (
     "The Open311 secret holds SHA-256 hashes of client API keys, not credentials: a client's key is rotated by "
     "issuing a new key to that client and replacing its hash (docs/cases.md), which a rotation Lambda cannot do."
 )
+PROVIDER_APIG4_REASON = (
+    "Provider webhooks (WhatsApp Cloud API, Meta, Twilio, SNS for SES) cannot send an API key header: each request "
+    "is authenticated by the provider's own scheme, checked by the function before anything is stored "
+    "(X-Hub-Signature-256 HMAC, X-Twilio-Signature HMAC, HTTP basic auth in the SNS subscription URL)."
+)
+CHANNEL_SECRETS_SMG4_REASON = (
+    "Provider secrets are issued by the providers (Meta app secret, Twilio auth token, verify tokens): they are "
+    "rotated in the provider's console and pasted here, which a rotation Lambda cannot do."
+)
+KDS3_REASON = (
+    "The contact-record stream is encrypted with Ventanilla's own customer-managed key (rotation on, key policy "
+    "in the stack) rather than the AWS-managed aws/kinesis key, on purpose: contact records are personal data."
+)
+KMS_DLQ_REASON = (
+    "Added by CDK's SqsDlq grant for the Kinesis mapping's on-failure queue, which is encrypted with Ventanilla's "
+    "CMK: the wildcard is in the KMS action names only (GenerateDataKey*, ReEncrypt*), the resource is that key."
+)
+SNS_CONFIRM_REASON = (
+    "sns:ConfirmSubscription only (no publish, no read): the SES receipt topic is created by the agency, so its "
+    "name is not known to this stack; the account is fixed and the function checks HTTP basic auth first."
+)
 SQS3_REASON = (
     "This queue IS the dead-letter queue (EventBridge rule targets and failed async Lambda invocations); a DLQ "
     "of a DLQ would only move the problem. Messages are kept 14 days (the SQS maximum) for inspection and redrive."
@@ -156,6 +184,7 @@ class VentanillaStack(Stack):
         self.api_keys: dict[str, apigateway.IApiKey] = {}
         self.methods: list[apigateway.Method] = []
         self.open311_methods: list[apigateway.Method] = []
+        self.provider_methods: list[apigateway.Method] = []
 
         table_name = self.data.table.table_name
         bus_name = self.events.bus.event_bus_name
@@ -173,10 +202,14 @@ class VentanillaStack(Stack):
                     CHANNEL_API_KEY_ID: api_key.key_id,
                 },
             )
+            if channel in CHANNELS_WITH_PROVIDER_SECRETS:
+                function.function.add_environment(CHANNEL_SECRETS_ARN, self.data.channel_secrets.secret_arn)
+                self.data.channel_secrets.grant_read(function.role)
             self.data.grant_table(function.role, *CHANNEL_TABLE_ACTIONS)
             self.data.grant_key(function.role, *WRITER_KEY_ACTIONS)
             self.events.bus.grant_put_events_to(function.role)
             self.methods.append(self.api.add_route("POST", channel_route(channel), function.function))
+        self._add_provider_routes()
 
         identity = self._function(
             IDENTITY_FUNCTION,
@@ -248,6 +281,43 @@ class VentanillaStack(Stack):
         CfnOutput(self, "IdentityKeySecretArn", value=identity_key_arn, description="Identifier index HMAC key")
         CfnOutput(self, "DefaultPhoneRegion", value=config.default_phone_region)
         CfnOutput(self, "Open311KeysSecretArn", value=self.data.open311_keys.secret_arn)
+        CfnOutput(self, "ChannelSecretsArn", value=self.data.channel_secrets.secret_arn)
+        CfnOutput(self, "ContactRecordsStreamName", value=self.contact_records.stream_name)
+
+    def _add_provider_routes(self) -> None:
+        """Providers' native formats beside each generic route; Connect contact records also by Kinesis."""
+        for channel, method, path, keyed in PROVIDER_ROUTES:
+            route = self.api.add_route(method, path, self.functions[channel].function, api_key_required=keyed)
+            (self.methods if keyed else self.provider_methods).append(route)
+        email = self.functions["email"]
+        # SES -> SNS -> HTTPS: the email function confirms the subscription through the SNS API.
+        email.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sns:ConfirmSubscription"], resources=[f"arn:{Aws.PARTITION}:sns:*:{Aws.ACCOUNT_ID}:*"]
+            )
+        )
+        phone = self.functions["phone"]
+        self.contact_records = kinesis.Stream(
+            self,
+            "ContactRecords",
+            stream_mode=kinesis.StreamMode.ON_DEMAND,
+            encryption=kinesis.StreamEncryption.KMS,
+            encryption_key=self.data.key,
+            retention_period=Duration.hours(24),
+            removal_policy=self.config.cdk_removal_policy,
+        )
+        phone.function.add_event_source(
+            lambda_event_sources.KinesisEventSource(
+                self.contact_records,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=100,
+                bisect_batch_on_error=True,
+                retry_attempts=5,
+                max_record_age=Duration.hours(6),
+                report_batch_item_failures=True,
+                on_failure=lambda_event_sources.SqsDlq(self.events.dead_letter_queue),
+            )
+        )
 
     def _add_case_functions(self, operator_key_id: str) -> None:
         """Cases: the operator API, the tracker that follows identity events, the context API, Open311."""
@@ -337,6 +407,19 @@ class VentanillaStack(Stack):
         for method in self.methods:
             _acknowledge(method, "AwsSolutions-APIG4", APIG4_REASON)
             _acknowledge(method, "AwsSolutions-COG4", COG4_REASON)
+        for method in self.provider_methods:
+            _acknowledge(method, "AwsSolutions-APIG4", PROVIDER_APIG4_REASON)
+            _acknowledge(method, "AwsSolutions-COG4", PROVIDER_APIG4_REASON)
+        _acknowledge(self.data.channel_secrets, "AwsSolutions-SMG4", CHANNEL_SECRETS_SMG4_REASON)
+        _acknowledge(self.contact_records, "AwsSolutions-KDS3", KDS3_REASON)
+        phone_role = self.functions["phone"].role
+        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+            _acknowledge(phone_role, f"AwsSolutions-IAM5[Action::{action}]", KMS_DLQ_REASON)
+        _acknowledge(
+            self.functions["email"].role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:*:<AWS::AccountId>:*]",
+            SNS_CONFIRM_REASON,
+        )
         for method in self.open311_methods:
             _acknowledge(method, "AwsSolutions-APIG4", OPEN311_APIG4_REASON)
             _acknowledge(method, "AwsSolutions-COG4", OPEN311_APIG4_REASON)

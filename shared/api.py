@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -84,14 +84,21 @@ _STATUS_BY_ERROR = {
 }
 
 
+def _content_type(event: Mapping[str, Any]) -> str:
+    headers = event.get("headers") or {}
+    return next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "").lower()
+
+
 def require_parseable_json(event: Mapping[str, Any]) -> ErrorResponse | None:
-    """Refuse bodies the JSON parser would choke on (not UTF-8, nested too deeply, absurd numbers).
+    """Refuse JSON bodies the parser would choke on (not UTF-8, nested too deeply, absurd numbers).
 
     Powertools parses the body again afterwards; that second parse of at most 256 KB is cheap, and it
-    keeps these inputs from ever reaching the handler as an unhandled exception (a 5xx).
+    keeps these inputs from ever reaching the handler as an unhandled exception (a 5xx). Bodies declared as
+    something else (a provider's form-encoded or text/plain webhook) are the route's to parse.
     """
     body = event.get("body")
-    if not body:
+    content_type = _content_type(event)
+    if not body or (content_type and "json" not in content_type):
         return None
     try:
         raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
@@ -116,10 +123,17 @@ def limit_body_size(event: Mapping[str, Any]) -> ErrorResponse | None:
     return None
 
 
-def api_key_guard(expected_key_id: Callable[[], str], client: str) -> Guard:
-    """API Gateway accepts any key of the API's usage plans; each function accepts only its own client's key."""
+def api_key_guard(
+    expected_key_id: Callable[[], str], client: str, *, only_paths: Collection[str] | None = None
+) -> Guard:
+    """API Gateway accepts any key of the API's usage plans; each function accepts only its own client's key.
+
+    `only_paths`: the routes (template resource paths) that carry a key; a provider's signed webhook has none.
+    """
 
     def check(event: Mapping[str, Any]) -> ErrorResponse | None:
+        if only_paths is not None and (event.get("resource") or event.get("path")) not in only_paths:
+            return None
         identity = (event.get("requestContext") or {}).get("identity") or {}
         key_id = identity.get("apiKeyId")
         if not key_id or key_id != expected_key_id():

@@ -26,6 +26,7 @@ class IngestSettings(TableSettings):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
     channel: Channel = Field(alias="CHANNEL")
     channel_api_key_id: str = Field(alias="CHANNEL_API_KEY_ID", min_length=1)
+    channel_secrets_arn: str | None = Field(alias="CHANNEL_SECRETS_ARN", default=None)
 
 
 class IdentityKeySettings(TableSettings):

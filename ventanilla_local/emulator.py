@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from ventanilla_local.template import BUS, QUEUE, SECRET, TABLE, AppTemplate, TemplateError
+from ventanilla_local.template import BUS, QUEUE, SECRET, STREAM, TABLE, AppTemplate, TemplateError
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -142,6 +142,7 @@ def provision(template: AppTemplate, emulator: Emulator, prefix: str) -> Physica
     _create_tables(template, emulator, prefix, physical)
     _create_buses(template, emulator, prefix, physical)
     _create_secrets(template, emulator, prefix, physical)
+    _create_streams(template, emulator, prefix, physical)
     for lid in template.of_type("AWS::KMS::Key"):
         physical.refs[lid] = f"local-{lid}"
         physical.attrs[(lid, "Arn")] = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/local-{lid}"
@@ -204,6 +205,18 @@ def _create_buses(template: AppTemplate, emulator: Emulator, prefix: str, physic
         physical.refs[lid] = name
         physical.attrs[(lid, "Arn")] = arn
         physical.attrs[(lid, "Name")] = name
+
+
+def _create_streams(template: AppTemplate, emulator: Emulator, prefix: str, physical: Physical) -> None:
+    """Kinesis streams (one shard each: the local load is small)."""
+    kinesis = emulator.client("kinesis")
+    for lid in template.of_type(STREAM):
+        name = local_name(prefix, lid, 128)
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+        kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
+        arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+        physical.refs[lid] = name
+        physical.attrs[(lid, "Arn")] = arn
 
 
 def _create_secrets(template: AppTemplate, emulator: Emulator, prefix: str, physical: Physical) -> None:

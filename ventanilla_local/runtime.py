@@ -16,12 +16,14 @@ from ventanilla_local.emulator import Emulator, Physical, provision, wire_rules
 from ventanilla_local.functions import FunctionPool
 from ventanilla_local.gateway import Gateway, LocalKey
 from ventanilla_local.pump import EventPump
+from ventanilla_local.streams import StreamPoller, start_pollers
 from ventanilla_local.template import SECRET, AppTemplate, load
 
 log = logging.getLogger("ventanilla")
 
 OPEN311_CLIENT = "open311"
 OPEN311_SECRET_PREFIX = "DataOpen311Keys"  # noqa: S105 - a logical id prefix
+CHANNEL_SECRETS_PREFIX = "DataChannelSecrets"
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV")
 
 
@@ -61,8 +63,10 @@ class LocalRuntime:
         self.pools: dict[str, FunctionPool] = {}
         self.keys: dict[str, LocalKey] = {}
         self.open311_key: str | None = None
+        self.provider_secrets: dict[str, str] = {}
         self.gateway: Gateway | None = None
         self.pump: EventPump | None = None
+        self.pollers: list[StreamPoller] = []
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -74,6 +78,7 @@ class LocalRuntime:
         for logical_id, key in self.keys.items():
             self.physical.refs[logical_id] = key.key_id
         self.open311_key = self._register_open311_key()
+        self.provider_secrets = self._seed_provider_secrets()
         for logical_id, spec in self.template.functions.items():
             self.pools[logical_id] = FunctionPool(
                 spec, self.function_environment(logical_id), self.state_dir / "logs", self.concurrency
@@ -81,6 +86,7 @@ class LocalRuntime:
         inboxes = wire_rules(self.template, self.emulator, self.prefix, self.physical)
         self.pump = EventPump(self.template, self.emulator, self.physical, inboxes, self.pools)
         self.pump.start()
+        self.pollers = start_pollers(self.template, self.emulator, self.physical, self.pools)
         self.gateway = Gateway(self.template, self.pools, self.keys, self.host, self.port)
         self.gateway.start()
         self._write_state()
@@ -92,6 +98,8 @@ class LocalRuntime:
             self.gateway.stop()
         if self.pump:
             self.pump.stop()
+        for poller in self.pollers:
+            poller.stop()
         for pool in self.pools.values():
             pool.stop()
         self.emulator.stop()
@@ -143,6 +151,25 @@ class LocalRuntime:
             keys[OPEN311_CLIENT] = self.open311_key
         return keys
 
+    def _seed_provider_secrets(self) -> dict[str, str]:
+        """Local values for the channel providers' secrets (kept in keys.json, printed by `ventanilla keys`), so a
+        test or a provider SDK can sign requests exactly as WhatsApp, Meta, Twilio or SNS would."""
+        secret_id = next((lid for lid in self.template.of_type(SECRET) if lid.startswith(CHANNEL_SECRETS_PREFIX)), None)
+        if secret_id is None:
+            return {}
+        names = json.loads(self.template.resources[secret_id]["Properties"]["SecretString"])
+        path = self.state_dir / "keys.json"
+        saved = json.loads(path.read_text())
+        values = {}
+        for name in names:
+            entry = saved.setdefault(name, {"id": "provider-secret", "value": secrets.token_urlsafe(24)})
+            values[name] = str(entry["value"])
+        path.write_text(json.dumps(saved, indent=2, sort_keys=True))
+        self.emulator.client("secretsmanager").put_secret_value(
+            SecretId=self.physical.refs[secret_id], SecretString=json.dumps(values)
+        )
+        return values
+
     def _register_open311_key(self) -> str | None:
         """A local Open311 client key (kept in keys.json), its SHA-256 put in the Open311Keys secret as an
         agency administrator would."""
@@ -170,12 +197,16 @@ class LocalRuntime:
         assert self.pump is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.pump.idle():
+            if self._idle():
                 time.sleep(settle)
-                if self.pump.idle():
+                if self._idle():
                     return True
             time.sleep(0.1)
         return False
+
+    def _idle(self) -> bool:
+        assert self.pump is not None
+        return self.pump.idle() and all(p.idle() for p in self.pollers)
 
     def _write_state(self) -> None:
         state = {

@@ -28,6 +28,8 @@ USAGE_PLAN = "AWS::ApiGateway::UsagePlan"
 USAGE_PLAN_KEY = "AWS::ApiGateway::UsagePlanKey"
 GATEWAY_RESPONSE = "AWS::ApiGateway::GatewayResponse"
 EVENT_INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
+EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
+STREAM = "AWS::Kinesis::Stream"
 
 
 class TemplateError(Exception):
@@ -97,6 +99,44 @@ class GatewayResponseSpec:
     response_type: str
     status: int | None  # None: API Gateway keeps the status of the error itself
     template: str | None
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    """A Kinesis stream feeding a function (AWS::Lambda::EventSourceMapping)."""
+
+    logical_id: str
+    function: str  # function logical id
+    stream: str  # stream logical id
+    batch_size: int
+    max_retries: int
+    bisect: bool
+    reports_item_failures: bool
+    on_failure: str | None  # queue logical id
+
+
+def stream_mappings(template: AppTemplate) -> list[StreamMapping]:
+    mappings = []
+    for lid, resource in template.of_type(EVENT_SOURCE_MAPPING).items():
+        props = resource["Properties"]
+        stream = next((t for t in _walk_refs(props.get("EventSourceArn")) if t in template.of_type(STREAM)), None)
+        function = next((t for t in _walk_refs(props.get("FunctionName")) if t in template.functions), None)
+        if stream is None or function is None:
+            continue
+        destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        mappings.append(
+            StreamMapping(
+                logical_id=lid,
+                function=function,
+                stream=stream,
+                batch_size=int(props.get("BatchSize", 100)),
+                max_retries=int(props.get("MaximumRetryAttempts", 3)),
+                bisect=bool(props.get("BisectBatchOnFunctionError", False)),
+                reports_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                on_failure=ref_target(destination),
+            )
+        )
+    return mappings
 
 
 @dataclass

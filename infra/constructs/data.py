@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.config import EnvironmentConfig
+from infra.config import CHANNEL_SECRET_NAMES, EnvironmentConfig
 
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
@@ -87,6 +87,17 @@ class DataConstruct(Construct):
             description="Ventanilla Open311 client API keys (SHA-256 hashes only)",
             encryption_key=self.key,
             secret_string_value=SecretValue.unsafe_plain_text(json.dumps({"keys": []})),
+            removal_policy=config.cdk_removal_policy,
+        )
+
+        # The channel providers' secrets (app secrets, auth tokens, verify tokens): every value starts empty, so
+        # no provider request is trusted until an administrator pastes the provider's values.
+        self.channel_secrets = secretsmanager.Secret(
+            self,
+            "ChannelSecrets",
+            description="Ventanilla channel provider secrets (WhatsApp, Meta, Twilio, SES basic auth)",
+            encryption_key=self.key,
+            secret_string_value=SecretValue.unsafe_plain_text(json.dumps(dict.fromkeys(CHANNEL_SECRET_NAMES, ""))),
             removal_policy=config.cdk_removal_policy,
         )
 

@@ -7,7 +7,7 @@ A channel supplies only its request model and a pure adapter (request -> Touchpo
 else — validation, key check, idempotent store, publish, response — is the same for all eight.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
@@ -24,7 +24,10 @@ from shared.events import EventBridgePublisher
 from shared.ingest.service import record_touchpoint
 from shared.models.touchpoint import Channel, Touchpoint
 from shared.observability import logger, metrics, tracer
+from shared.repositories.deliveries import DynamoDBDeliveryRepository
 from shared.repositories.touchpoints import DynamoDBTouchpointRepository
+from shared.webhooks.recording import ParsedWebhook, WebhookReport, record_webhook, summarise
+from shared.webhooks.secrets import channel_secret
 
 RequestT = TypeVar("RequestT", bound=BaseModel)
 
@@ -46,17 +49,60 @@ def get_publisher() -> EventBridgePublisher:
     return EventBridgePublisher(boto3.client("events"), get_ingest_settings().event_bus_name)
 
 
+@lru_cache(maxsize=1)
+def get_deliveries() -> DynamoDBDeliveryRepository:
+    return DynamoDBDeliveryRepository(boto3.client("dynamodb"), get_ingest_settings().table_name)
+
+
+def provider_secret(name: str) -> str:
+    """A provider secret of this channel (shared/webhooks/secrets.py)."""
+    return channel_secret(get_ingest_settings().channel_secrets_arn, name)
+
+
+def record_parsed_webhook(channel: Channel, provider: str, parsed: ParsedWebhook) -> Response[WebhookReport]:
+    """Store what a verified webhook carried and answer 200 with what happened to each entry."""
+    report = record_webhook(
+        parsed, get_repository(), get_deliveries(), get_publisher(), correlation_id=logger.get_correlation_id()
+    )
+    metrics.add_dimension(name="channel", value=channel.value)
+    metrics.add_metric(name="TouchpointsAccepted", unit=MetricUnit.Count, value=len(report.accepted))
+    metrics.add_metric(name="WebhookEntriesRejected", unit=MetricUnit.Count, value=len(report.rejected))
+    logger.info("webhook recorded", extra={"provider": provider, **summarise(report)})
+    return Response(status_code=HTTPStatus.OK.value, content_type=content_types.APPLICATION_JSON, body=report)
+
+
+def refuse(status: HTTPStatus, error: str, message: str) -> Response[ErrorResponse]:
+    """A refusal (bad signature, unknown verify token) in the platform's error shape; logs no request data."""
+    logger.warning("webhook refused", extra={"error": error})
+    return Response(
+        status_code=status.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=ErrorResponse(error=error, message=message),
+    )
+
+
 def build_ingest_app(
     channel: Channel,
     request_model: type[RequestT],
     to_touchpoint: Callable[[RequestT], Touchpoint],
     *,
     summary: str,
+    keyed_paths: Sequence[str] = (),
 ) -> APIGatewayRestResolver:
-    app = create_resolver(
-        guards=[api_key_guard(lambda: get_ingest_settings().channel_api_key_id, f"channel {channel.value}")]
-    )
+    """The channel's generic route (with its API key); provider routes are added by the channel's handler.
+
+    `keyed_paths`: further routes of this channel that carry the channel's API key (not a provider signature).
+    """
     path = f"/v1/channels/{channel.value}/touchpoints"
+    app = create_resolver(
+        guards=[
+            api_key_guard(
+                lambda: get_ingest_settings().channel_api_key_id,
+                f"channel {channel.value}",
+                only_paths={path, *keyed_paths},
+            )
+        ]
+    )
     error_responses: dict[int, Any] = {
         code: {"description": text, "content": {"application/json": {"model": ErrorResponse}}}
         for code, text in (

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from infra.config import CHANNEL_SECRET_NAMES
 from tests.channels import fresh_body, lookup_query
 from tests.conftest import CHANNELS, load_event
 from tests.e2e.conftest import Running
@@ -50,7 +51,7 @@ def test_up_seeds_the_sample_and_prints_where_to_go(ventanilla: Running) -> None
     assert "Seeded 34 sample touchpoints" in printed
     assert "rejected" not in printed
     assert f"Ventanilla API: {ventanilla.url}" in printed
-    assert sorted(ventanilla.keys) == sorted([*CHANNELS, "operator", "open311"])
+    assert sorted(ventanilla.keys) == sorted([*CHANNELS, "operator", "open311", *CHANNEL_SECRET_NAMES])
     # The sample's cases crossed channels: Carmen's birth certificate was finished on the web
     assert "Cases across channels (1 operator actions on the case API)" in printed
     assert any("ACT-2026-018455  resolved" in line for line in ventanilla.output)
@@ -184,6 +185,11 @@ def test_openapi_document_covers_every_route_with_examples(ventanilla: Running) 
         "/open311/v2/requests.json",
         "/open311/v2/requests.xml",
         "/open311/v2/requests/{request_file}",
+        "/v1/channels/messaging/whatsapp",
+        "/v1/channels/messaging/twilio",
+        "/v1/channels/email/ses",
+        "/v1/channels/social/meta",
+        "/v1/channels/phone/connect",
     }
     assert set(document["paths"]) == expected
     schemas = document["components"]["schemas"]

@@ -14,6 +14,7 @@ from infra.app_builder import cdk_json_context
 from infra.config import (
     ALL_FUNCTIONS,
     CASES_FUNCTION,
+    CHANNEL_SECRET_NAMES,
     CHANNELS,
     CITIZENS_FUNCTION,
     CONTEXT_ENVIRONMENTS,
@@ -265,11 +266,48 @@ def test_every_method_is_validated_and_routes_are_exactly_these(synthesized: Syn
         ("POST", "/open311/v2/requests.json"),
         ("POST", "/open311/v2/requests.xml"),
         ("GET", "/open311/v2/requests/{request_file}"),
+        ("GET", "/v1/channels/messaging/whatsapp"),
+        ("POST", "/v1/channels/messaging/whatsapp"),
+        ("POST", "/v1/channels/messaging/twilio"),
+        ("POST", "/v1/channels/email/ses"),
+        ("GET", "/v1/channels/social/meta"),
+        ("POST", "/v1/channels/social/meta"),
+        ("POST", "/v1/channels/phone/connect"),
     }
     assert sorted((m, path) for m, path, _ in routes) == sorted(expected)
-    # Open311 clients authenticate with the standard's api_key form field (checked by the function)
+    # Open311 clients authenticate with the standard's api_key form field, providers with their signatures
+    # (both checked by the function); Connect's HTTP route carries the phone channel's key
     keyless = {(m, path) for m, path, p in routes if not p.get("ApiKeyRequired")}
-    assert keyless == {(m, path) for m, path in expected if path.startswith("/open311/")}
+    providers = {"whatsapp", "twilio", "ses", "meta"}
+    assert keyless == {
+        (m, path) for m, path in expected if path.startswith("/open311/") or path.rsplit("/", 1)[-1] in providers
+    }
+
+
+def test_connect_contact_records_stream_feeds_the_phone_function_with_a_dlq(synthesized: Synthesized) -> None:
+    (stream_id, stream) = next(iter(synthesized.of_type("AWS::Kinesis::Stream").items()))
+    assert stream["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS"
+    (mapping,) = synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+    props = mapping["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": [stream_id, "Arn"]}
+    assert props["FunctionName"] == {"Ref": _function_id(synthesized, "phone")}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True and props["MaximumRetryAttempts"] == 5
+    (queue_id,) = synthesized.of_type("AWS::SQS::Queue")
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+
+
+def test_provider_secrets_start_empty_and_only_provider_channels_read_them(synthesized: Synthesized) -> None:
+    secrets = synthesized.of_type("AWS::SecretsManager::Secret")
+    (secret_id,) = [lid for lid in secrets if lid.startswith("DataChannelSecrets")]
+    values = json.loads(secrets[secret_id]["Properties"]["SecretString"])
+    assert set(values) == set(CHANNEL_SECRET_NAMES) and not any(values.values())
+    readers = {
+        name
+        for name in ALL_FUNCTIONS
+        if "CHANNEL_SECRETS_ARN" in _functions(synthesized)[name][1]["Properties"]["Environment"]["Variables"]
+    }
+    assert readers == {"messaging", "email", "social"}
 
 
 def test_stage(synthesized: Synthesized) -> None:
@@ -490,6 +528,7 @@ def test_cdk_nag_reports_no_unacknowledged_findings(synthesized: Synthesized) ->
         "AwsSolutions-COG4",
         "AwsSolutions-SQS3",
         "AwsSolutions-SMG4",
+        "AwsSolutions-KDS3",
     }
     assert all(len(v["reason"]) > 40 for v in nag["suppressedViolations"])
 

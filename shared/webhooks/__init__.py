@@ -1,0 +1,1 @@
+"""Provider-native webhooks: signature checks, the channel secrets, and recording what a webhook carries."""

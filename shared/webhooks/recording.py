@@ -1,0 +1,72 @@
+"""Recording what one provider webhook carries: several messages, status updates, entries we cannot use.
+
+A webhook is answered 200 whenever it was authentic and readable, even if some entries were unusable: the
+good entries are stored (each once, however often the provider retries), the bad ones reported by index.
+Providers retry 5xx answers and disable endpoints that keep failing, so only a failure to store answers 5xx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from shared.events import EventPublisher
+from shared.exceptions import DuplicateMismatchError
+from shared.ingest.service import record_touchpoint
+from shared.models.delivery import DeliveryStatus
+from shared.models.touchpoint import Touchpoint
+from shared.repositories.deliveries import DeliveryRepository
+from shared.repositories.touchpoints import TouchpointRepository
+
+
+@dataclass
+class ParsedWebhook:
+    """What an adapter found in one webhook, in the provider's order."""
+
+    touchpoints: list[Touchpoint] = field(default_factory=list)
+    statuses: list[DeliveryStatus] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (entry index, why) — never personal data
+
+
+class RejectedEntry(BaseModel):
+    index: int
+    reason: str
+
+
+class WebhookReport(BaseModel):
+    accepted: list[str] = Field(default_factory=list, description="Touchpoint ids stored now")
+    replayed: list[str] = Field(default_factory=list, description="Touchpoint ids already stored (a retry)")
+    statuses: int = Field(default=0, description="Delivery statuses recorded")
+    rejected: list[RejectedEntry] = Field(default_factory=list)
+
+
+def record_webhook(
+    parsed: ParsedWebhook,
+    touchpoints: TouchpointRepository,
+    deliveries: DeliveryRepository,
+    publisher: EventPublisher,
+    correlation_id: str | None = None,
+) -> WebhookReport:
+    report = WebhookReport(rejected=[RejectedEntry(index=i, reason=r) for i, r in parsed.rejected])
+    for index, touchpoint in enumerate(parsed.touchpoints):
+        try:
+            outcome = record_touchpoint(touchpoint, touchpoints, publisher, correlation_id=correlation_id)
+        except DuplicateMismatchError:  # the provider's message id, reused for other content: keep the others
+            report.rejected.append(RejectedEntry(index=index, reason="conflict: message id reused for other content"))
+            continue
+        (report.accepted if outcome.created else report.replayed).append(outcome.touchpoint_id)
+    for status in parsed.statuses:
+        deliveries.record(status)
+        report.statuses += 1
+    return report
+
+
+def summarise(report: WebhookReport) -> dict[str, object]:
+    """Counts for logs (ids and reasons, nothing personal)."""
+    return {
+        "accepted": len(report.accepted),
+        "replayed": len(report.replayed),
+        "statuses": report.statuses,
+        "rejected": [r.model_dump() for r in report.rejected],
+    }
