@@ -30,6 +30,7 @@ CASES_FUNCTION = "cases"
 TRACKER_FUNCTION = "tracker"
 CONTEXT_FUNCTION = "context"
 OPEN311_FUNCTION = "open311"
+JOURNEYS_FUNCTION = "journeys"
 OPERATOR_CLIENT = "operator"
 ALL_FUNCTIONS: tuple[str, ...] = (
     *CHANNELS,
@@ -40,6 +41,7 @@ ALL_FUNCTIONS: tuple[str, ...] = (
     TRACKER_FUNCTION,
     CONTEXT_FUNCTION,
     OPEN311_FUNCTION,
+    JOURNEYS_FUNCTION,
 )
 
 # The domain event that links ingest to identity resolution.
@@ -71,6 +73,16 @@ CHANNELS_WITH_PROVIDER_SECRETS: tuple[str, ...] = ("messaging", "email", "social
 # The identity events the case tracker follows.
 IDENTITY_EVENT_SOURCE = "ventanilla.identity"
 CASE_TRACKED_EVENTS: tuple[str, ...] = ("CitizenResolved", "CitizensMerged", "CitizenSplit")
+# The case events the journey monitor follows, and how often it looks for due timers.
+CASES_EVENT_SOURCE = "ventanilla.cases"
+JOURNEY_EVENTS: tuple[str, ...] = (
+    "CaseTouchpointAttached",
+    "CaseOpened",
+    "CaseStepCompleted",
+    "CaseStatusChanged",
+    "CaseClosed",
+)
+JOURNEY_TIMER_MINUTES = 5
 
 _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,

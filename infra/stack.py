@@ -14,6 +14,7 @@ from constructs import Construct, IConstruct
 
 from infra.config import (
     CASE_TRACKED_EVENTS,
+    CASES_EVENT_SOURCE,
     CASES_FUNCTION,
     CHANNELS,
     CHANNELS_WITH_PROVIDER_SECRETS,
@@ -22,6 +23,9 @@ from infra.config import (
     IDENTITY_EVENT_SOURCE,
     IDENTITY_FUNCTION,
     INGEST_EVENT_SOURCE,
+    JOURNEY_EVENTS,
+    JOURNEY_TIMER_MINUTES,
+    JOURNEYS_FUNCTION,
     OPEN311_FUNCTION,
     OPERATOR_CLIENT,
     PROVIDER_ROUTES,
@@ -49,6 +53,7 @@ IDENTITY_KEY_SECRET_ARN = "IDENTITY_KEY_SECRET_ARN"  # noqa: S105 - an environme
 OPEN311_KEYS_SECRET_ARN = "OPEN311_KEYS_SECRET_ARN"  # noqa: S105 - an environment variable name
 CHANNEL_SECRETS_ARN = "CHANNEL_SECRETS_ARN"
 OPEN311_JURISDICTION_ID = "OPEN311_JURISDICTION_ID"
+SENTIMENT_BACKEND = "SENTIMENT_BACKEND"
 
 # What DynamoDB and KMS allow each kind of function to do; nothing else is granted on the table or key.
 CHANNEL_TABLE_ACTIONS = ("GetItem", "PutItem")
@@ -59,11 +64,14 @@ STEWARDSHIP_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "Batch
 # Case writes are transactions of Put / Update / Delete / ConditionCheck parts on the table.
 CASES_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query")
 CONTEXT_TABLE_ACTIONS = ("GetItem", "Query", "BatchGetItem")
+JOURNEYS_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query")
 WRITER_KEY_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
 READER_KEY_ACTIONS = ("Decrypt",)
 
 TOUCHPOINT_RECORDED_RULE = "TouchpointRecordedToIdentity"
 IDENTITY_EVENTS_RULE = "IdentityEventsToTracker"
+CASE_EVENTS_RULE = "CaseEventsToJourneys"
+JOURNEY_TIMERS_RULE = "JourneyTimers"
 
 # Reasons for the cdk-nag findings accepted in `VentanillaStack._acknowledge_findings`.
 L1_REASON = (
@@ -115,6 +123,10 @@ PROVIDER_APIG4_REASON = (
 CHANNEL_SECRETS_SMG4_REASON = (
     "Provider secrets are issued by the providers (Meta app secret, Twilio auth token, verify tokens): they are "
     "rotated in the provider's console and pasted here, which a rotation Lambda cannot do."
+)
+COMPREHEND_REASON = (
+    "comprehend:DetectSentiment is a stateless API with no resource to scope to (AWS documents '*' as its only "
+    "resource); the statement grants only that action, and X-Ray's PutTraceSegments (also '*') as on every function."
 )
 KDS3_REASON = (
     "The contact-record stream is encrypted with Ventanilla's own customer-managed key (rotation on, key policy "
@@ -267,6 +279,7 @@ class VentanillaStack(Stack):
         for method, path in STEWARDSHIP_ROUTES:
             self.methods.append(self.api.add_route(method, path, stewardship.function))
         self._add_case_functions(operator_key.key_id)
+        self._add_journeys()
 
         self._acknowledge_findings()
 
@@ -283,6 +296,31 @@ class VentanillaStack(Stack):
         CfnOutput(self, "Open311KeysSecretArn", value=self.data.open311_keys.secret_arn)
         CfnOutput(self, "ChannelSecretsArn", value=self.data.channel_secrets.secret_arn)
         CfnOutput(self, "ContactRecordsStreamName", value=self.contact_records.stream_name)
+
+    def _add_journeys(self) -> None:
+        """The journey monitor: case events in, signals out; a schedule looks for due timers."""
+        journeys = self._function(
+            JOURNEYS_FUNCTION,
+            "Ventanilla journey monitor: channel switches, repeat contacts, stalls, SLA breaches, abandonment",
+            {
+                TABLE_NAME: self.data.table.table_name,
+                EVENT_BUS_NAME: self.events.bus.event_bus_name,
+                SENTIMENT_BACKEND: "comprehend",
+            },
+        )
+        self.data.grant_table(journeys.role, *JOURNEYS_TABLE_ACTIONS, indexes=True)
+        # Comprehend has no resources to scope DetectSentiment to (acknowledged in _acknowledge_findings).
+        journeys.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["comprehend:DetectSentiment"], resources=["*"])
+        )
+        self.data.grant_key(journeys.role, *WRITER_KEY_ACTIONS)
+        self.events.bus.grant_put_events_to(journeys.role)
+        self.case_events_rule = self.events.route(
+            CASE_EVENTS_RULE, source=CASES_EVENT_SOURCE, detail_type=JOURNEY_EVENTS, function=journeys.function
+        )
+        self.journey_timers_rule = self.events.schedule(
+            JOURNEY_TIMERS_RULE, every=Duration.minutes(JOURNEY_TIMER_MINUTES), function=journeys.function
+        )
 
     def _add_provider_routes(self) -> None:
         """Providers' native formats beside each generic route; Connect contact records also by Kinesis."""
@@ -412,6 +450,7 @@ class VentanillaStack(Stack):
             _acknowledge(method, "AwsSolutions-COG4", PROVIDER_APIG4_REASON)
         _acknowledge(self.data.channel_secrets, "AwsSolutions-SMG4", CHANNEL_SECRETS_SMG4_REASON)
         _acknowledge(self.contact_records, "AwsSolutions-KDS3", KDS3_REASON)
+        _acknowledge(self.functions[JOURNEYS_FUNCTION].role, "AwsSolutions-IAM5[Resource::*]", COMPREHEND_REASON)
         phone_role = self.functions["phone"].role
         for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             _acknowledge(phone_role, f"AwsSolutions-IAM5[Action::{action}]", KMS_DLQ_REASON)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,3 +104,15 @@ def get_context_settings() -> ContextSettings:
 @lru_cache(maxsize=1)
 def get_open311_settings() -> Open311Settings:
     return Open311Settings.model_validate(dict(os.environ))
+
+
+class JourneySettingsEnv(TableSettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    repeat_window_hours: int = Field(alias="REPEAT_WINDOW_HOURS", default=168, gt=0)
+    abandon_after_days: int = Field(alias="ABANDON_AFTER_DAYS", default=30, gt=0)
+    sentiment_backend: Literal["comprehend", "local"] = Field(alias="SENTIMENT_BACKEND", default="comprehend")
+
+
+@lru_cache(maxsize=1)
+def get_journey_settings() -> JourneySettingsEnv:
+    return JourneySettingsEnv.model_validate(dict(os.environ))

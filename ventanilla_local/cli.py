@@ -72,7 +72,7 @@ def command_up(args: argparse.Namespace) -> int:
         runtime.warm()
         if not args.no_seed:
             report = seed(runtime)
-            runtime.wait_idle(timeout=60)
+            runtime.wait_idle(timeout=180)
             total = sum(report.accepted.values())
             by_channel = ", ".join(f"{c} {n}" for c, n in sorted(report.accepted.items()))
             print(f"Seeded {total} sample touchpoints ({by_channel})", flush=True)
@@ -110,6 +110,30 @@ def command_keys(args: argparse.Namespace) -> int:
         return 1
     for client, entry in sorted(json.loads(path.read_text()).items()):
         print(f"{client}={entry['value']}")
+    return 0
+
+
+def command_clock(args: argparse.Namespace) -> int:
+    """The clock every timer of the running local stack reads (`make up` in another terminal)."""
+    import requests
+
+    state_dir = Path(args.state_dir) if args.state_dir else project_root() / STATE_DIR
+    state_file = state_dir / "state.json"
+    if not state_file.exists():
+        print("No running local stack: run `ventanilla up` (make up) first.", file=sys.stderr)
+        return 1
+    url = json.loads(state_file.read_text())["api_url"] + "/__ventanilla/clock"
+    if args.action == "advance":
+        if not args.by:
+            print("Say how far: `ventanilla clock advance 3d` (d, h, m).", file=sys.stderr)
+            return 2
+        response = requests.post(url, json={"advance": args.by}, timeout=120)
+    else:
+        response = requests.get(url, timeout=30)
+    if not response.ok:
+        print(f"clock: {response.status_code} {response.text}", file=sys.stderr)
+        return 1
+    print(f"now {response.json()['now']}")
     return 0
 
 
@@ -164,6 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys.add_argument("--state-dir")
     keys.set_defaults(run=command_keys)
     commands.add_parser("synth", help="synthesize the CDK app").set_defaults(run=command_synth)
+    clock = commands.add_parser(
+        "clock", help="show the running stack's clock, or `clock advance 3d` to run what falls due"
+    )
+    clock.add_argument("action", nargs="?", choices=("show", "advance"), default="show")
+    clock.add_argument("by", nargs="?", help="with advance: 3d, 12h, 90m")
+    clock.add_argument("--state-dir")
+    clock.set_defaults(run=command_clock)
     for name, help_text, argument, runner in (
         ("import", "load touchpoints in the interchange format (JSON lines), in file order", "file", command_import),
         ("export-links", "write one {touchpoint_id, citizen_id} line per touchpoint", "out", command_export_links),

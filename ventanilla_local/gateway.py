@@ -14,13 +14,16 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ventanilla_local.functions import FunctionError, FunctionPool
+from ventanilla_local.scheduler import parse_duration
 from ventanilla_local.template import AppTemplate, Route
 
 log = logging.getLogger("ventanilla.gateway")
@@ -63,6 +66,9 @@ class _Bucket:
             return True
 
 
+CLOCK_PATH = "/__ventanilla/clock"
+
+
 class Gateway:
     def __init__(
         self,
@@ -71,8 +77,10 @@ class Gateway:
         keys: dict[str, LocalKey],
         host: str,
         port: int,
+        clock: Callable[[timedelta | None], datetime] | None = None,
     ) -> None:
         self.template = template
+        self._clock = clock
         self.pools = pools
         self._keys_by_value = {k.value: k for k in keys.values()}
         self._buckets = self._throttles(keys)
@@ -114,6 +122,8 @@ class Gateway:
         path = re.sub(r"/{2,}", "/", url.path)
         if method == "GET" and (path in ("/v1/openapi.json", "/v1/docs") or path.startswith("/v1/docs/")):
             return self._local_page(path)
+        if path == CLOCK_PATH and self._clock is not None and source_ip in ("127.0.0.1", "::1"):
+            return self._clock_page(method, body)
         context = {"httpMethod": method, "path": path, "requestId": str(uuid.uuid4())}
         if body is None:
             return self._gateway_response("REQUEST_TOO_LARGE", context, "Request Too Long")
@@ -238,6 +248,18 @@ class Gateway:
         if self._openapi is None:
             self._openapi = build_openapi(self.template, self.pools, self.url)
         return self._openapi
+
+    def _clock_page(self, method: str, body: bytes | None) -> tuple[int, dict[str, str], bytes]:
+        """The local runtime's clock (not part of the API): GET reads it, POST {"advance": "3d"} moves it."""
+        assert self._clock is not None
+        by = None
+        if method == "POST":
+            try:
+                by = parse_duration(str(json.loads(body or b"{}").get("advance", "")))
+            except (ValueError, AttributeError) as error:
+                return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(error)}).encode()
+        moment = self._clock(by)
+        return 200, {"Content-Type": "application/json"}, json.dumps({"now": moment.isoformat()}).encode()
 
     def _local_page(self, path: str) -> tuple[int, dict[str, str], bytes]:
         if path == "/v1/openapi.json":

@@ -9,6 +9,7 @@ import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from ventanilla_local.emulator import Emulator, Physical, provision, wire_rules
 from ventanilla_local.functions import FunctionPool
 from ventanilla_local.gateway import Gateway, LocalKey
 from ventanilla_local.pump import EventPump
+from ventanilla_local.scheduler import Scheduler
 from ventanilla_local.streams import StreamPoller, start_pollers
 from ventanilla_local.template import SECRET, AppTemplate, load
 
@@ -67,6 +69,7 @@ class LocalRuntime:
         self.gateway: Gateway | None = None
         self.pump: EventPump | None = None
         self.pollers: list[StreamPoller] = []
+        self.scheduler: Scheduler | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -87,7 +90,9 @@ class LocalRuntime:
         self.pump = EventPump(self.template, self.emulator, self.physical, inboxes, self.pools)
         self.pump.start()
         self.pollers = start_pollers(self.template, self.emulator, self.physical, self.pools)
-        self.gateway = Gateway(self.template, self.pools, self.keys, self.host, self.port)
+        self.scheduler = Scheduler(self.template, self.pools)
+        self.scheduler.start()
+        self.gateway = Gateway(self.template, self.pools, self.keys, self.host, self.port, clock=self.advance_clock)
         self.gateway.start()
         self._write_state()
         return self
@@ -100,6 +105,8 @@ class LocalRuntime:
             self.pump.stop()
         for poller in self.pollers:
             poller.stop()
+        if self.scheduler:
+            self.scheduler.stop()
         for pool in self.pools.values():
             pool.stop()
         self.emulator.stop()
@@ -133,6 +140,8 @@ class LocalRuntime:
             }
         )
         environment.update({name: str(self.physical.resolve(value)) for name, value in spec.environment.items()})
+        if "SENTIMENT_BACKEND" in environment:
+            environment["SENTIMENT_BACKEND"] = "local"  # the emulator's Comprehend returns canned answers
         return environment
 
     def warm(self) -> None:
@@ -203,6 +212,16 @@ class LocalRuntime:
                     return True
             time.sleep(0.1)
         return False
+
+    def advance_clock(self, by: timedelta | None) -> datetime:
+        """The clock every timer reads; with `by`, move it forward and run what fell due, then settle."""
+        assert self.scheduler is not None, "runtime not started"
+        if by is None:
+            return self.scheduler.now()
+        self.wait_idle(timeout=30)
+        moment = self.scheduler.advance(by)
+        self.wait_idle(timeout=30)
+        return moment
 
     def _idle(self) -> bool:
         assert self.pump is not None

@@ -32,7 +32,7 @@ def seed(runtime: LocalRuntime, sample: Path = SAMPLE) -> SeedReport:
                 continue
             record = json.loads(line)
             if "operator" in record:  # an operator action on the case API, after what came before has settled
-                runtime.wait_idle(timeout=60)
+                runtime.wait_idle(timeout=180)
                 action = record["operator"]
                 answer = http.request(
                     action["method"],
@@ -47,6 +47,9 @@ def seed(runtime: LocalRuntime, sample: Path = SAMPLE) -> SeedReport:
                     report.rejected.append(f"line {number} (operator): {answer.status_code} {answer.text[:200]}")
                 continue
             channel = record["channel"]
+            if (record["body"].get("case") or {}).get("step"):
+                # A step builds on what came before (days apart in real life): let earlier contacts settle first.
+                runtime.wait_idle(timeout=180)
             response = http.post(
                 f"{runtime.url}/v1/channels/{channel}/touchpoints",
                 json=record["body"],

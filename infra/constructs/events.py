@@ -107,6 +107,26 @@ class EventsConstruct(Construct):
         self._configure_async_failures(function)
         return rule
 
+    def schedule(self, rule_id: str, *, every: Duration, function: lambda_.Function) -> events.Rule:
+        """Invoke `function` on a fixed rate (on the default bus, as EventBridge schedules are), with retries
+        and the dead-letter queue."""
+        rule = events.Rule(
+            self,
+            rule_id,
+            description=f"every {every.to_minutes()} min -> {function.node.path}",
+            schedule=events.Schedule.rate(every),
+        )
+        rule.add_target(
+            targets.LambdaFunction(
+                function,
+                retry_attempts=RULE_RETRY_ATTEMPTS,
+                max_event_age=RULE_MAX_EVENT_AGE,
+                dead_letter_queue=self.dead_letter_queue,
+            )
+        )
+        self._configure_async_failures(function)
+        return rule
+
     def _configure_async_failures(self, function: lambda_.Function) -> None:
         """EventBridge invokes asynchronously: failed invocations go to the DLQ after two Lambda retries."""
         if function.node.addr in self._async_configured:

@@ -187,7 +187,7 @@ def change_status(
     procedure: Procedure,
     status: CaseStatus,
     *,
-    channel: Channel,
+    channel: Channel | None,
     actor: str,
     at: datetime,
     note: str | None = None,

@@ -18,7 +18,14 @@ from shared.catalogue import Catalogue
 from shared.events import EventPublisher
 from shared.exceptions import ConflictError, InvalidTransitionError, NotFoundError, ValidationFailedError
 from shared.models.case import REFERENCE_PATTERN, Case, CaseChange, CaseHistoryEntry
-from shared.models.events import CaseClosed, CaseOpened, CaseStatusChanged, CaseStepCompleted, DomainEvent
+from shared.models.events import (
+    CaseClosed,
+    CaseOpened,
+    CaseStatusChanged,
+    CaseStepCompleted,
+    CaseTouchpointAttached,
+    DomainEvent,
+)
 from shared.models.procedure import CaseStatus, Procedure
 from shared.models.touchpoint import Channel, StoredTouchpoint
 from shared.repositories.cases import CaseRepository
@@ -68,6 +75,7 @@ def events_of(change: CaseChange, procedure: Procedure, correlation_id: str | No
                     procedure=case.procedure,
                     step=entry.step,
                     channel=entry.channel,
+                    touchpoint_id=entry.touchpoint_id,
                     next_step=ids[position + 1] if position + 1 < len(ids) else None,
                     correlation_id=correlation_id,
                 )
@@ -80,6 +88,7 @@ def events_of(change: CaseChange, procedure: Procedure, correlation_id: str | No
                     from_status=entry.from_status.value,
                     to_status=entry.to_status.value,
                     channel=entry.channel,
+                    touchpoint_id=entry.touchpoint_id,
                     correlation_id=correlation_id,
                 )
             )
@@ -220,7 +229,7 @@ class CaseService:
         reference: str,
         status: CaseStatus,
         *,
-        channel: Channel,
+        channel: Channel | None,
         actor: str,
         note: str | None = None,
         correlation_id: str | None = None,
@@ -328,6 +337,18 @@ class CaseService:
             )
         except InvalidTransitionError as refused:
             return TouchpointCaseResult("none", note=str(refused))
+        except ConflictError:
+            if reference is None:
+                raise
+            # Another contact with the same imported reference opened it a moment ago: join it, if it is theirs.
+            existing = self.cases.get(reference)
+            if existing is None or existing.citizen_id not in (None, citizen_id):
+                return TouchpointCaseResult("refused", None, "reference", "the reference belongs to another citizen")
+            return self._attach(stored, reference, "reference", citizen_id, correlation_id)
+        progressed = bool(step or documents)
+        self._announce_contact(
+            case, stored, "opened", progressed=progressed, refused=False, correlation_id=correlation_id
+        )
         return TouchpointCaseResult("opened", case.reference, "opened")
 
     def _attach(
@@ -372,8 +393,40 @@ class CaseService:
                 note = base.history[0].model_copy(update={"note": f"not applied: {refused}"})
                 return CaseChange(case=base.case, history=(note,))
 
-        self._update(reference, command, correlation_id, attach=[(touchpoint.touchpoint_id, rule)])
+        case = self._update(reference, command, correlation_id, attach=[(touchpoint.touchpoint_id, rule)])
+        applied = bool(claim and (claim.step or claim.documents)) and not notes
+        self._announce_contact(
+            case, stored, rule, progressed=applied, refused=bool(notes), correlation_id=correlation_id
+        )
         return TouchpointCaseResult("attached", reference, rule, notes[0] if notes else None)
+
+    def _announce_contact(
+        self,
+        case: Case,
+        stored: StoredTouchpoint,
+        rule: str,
+        *,
+        progressed: bool,
+        refused: bool,
+        correlation_id: str | None,
+    ) -> None:
+        touchpoint = stored.touchpoint
+        self.publisher.publish(
+            [
+                CaseTouchpointAttached(
+                    reference=case.reference,
+                    procedure=case.procedure,
+                    citizen_id=case.citizen_id,
+                    touchpoint_id=touchpoint.touchpoint_id,
+                    channel=touchpoint.channel,
+                    occurred_at=touchpoint.occurred_at,
+                    rule=rule,
+                    progressed=progressed,
+                    refused_step=refused,
+                    correlation_id=correlation_id,
+                )
+            ]
+        )
 
     def move_touchpoint(
         self, touchpoint_id: str, to_reference: str | None, *, actor: str, reason: str

@@ -93,6 +93,7 @@ class CaseStepCompleted(DomainEvent):
     step: str
     channel: Channel | None = None
     next_step: str | None = None
+    touchpoint_id: str | None = None  # the contact that completed it; None for an operator or the agency
 
 
 class CaseStatusChanged(DomainEvent):
@@ -103,6 +104,7 @@ class CaseStatusChanged(DomainEvent):
     from_status: str
     to_status: str
     channel: Channel | None = None
+    touchpoint_id: str | None = None
 
 
 class CaseClosed(DomainEvent):
@@ -111,3 +113,66 @@ class CaseClosed(DomainEvent):
     reference: str
     procedure: str
     status: str  # closed or abandoned
+
+
+class CaseTouchpointAttached(DomainEvent):
+    """A contact joined a case (the tracker): the journey monitor's input for switches and repeats."""
+
+    SOURCE: ClassVar[str] = "ventanilla.cases"
+
+    reference: str
+    procedure: str
+    citizen_id: str | None = None
+    touchpoint_id: str
+    channel: Channel
+    occurred_at: datetime
+    rule: str
+    progressed: bool = Field(description="The contact completed a step or delivered documents")
+    refused_step: bool = Field(default=False, description="It tried a step the catalogue refused in that channel")
+
+
+class JourneySignal(DomainEvent):
+    """Base of the journey signals: which case and citizen, and the evidence that triggered it."""
+
+    SOURCE: ClassVar[str] = "ventanilla.journeys"
+
+    reference: str
+    procedure: str
+    citizen_id: str | None = None
+    at: datetime
+    evidence: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class ChannelSwitched(JourneySignal):
+    from_channel: Channel
+    to_channel: Channel
+    forced: bool = Field(description="The previous channel refused the step the citizen tried")
+
+
+class RepeatContact(JourneySignal):
+    channel: Channel
+    contacts_without_progress: int
+
+
+class CaseStalled(JourneySignal):
+    step: str | None = None
+
+
+class SlaBreached(JourneySignal):
+    step: str | None = None
+    due_at: datetime
+
+
+class CaseAbandoned(JourneySignal):
+    pass
+
+
+class ResolvedFirstContact(JourneySignal):
+    channel: Channel | None = None
+
+
+class NegativeSentiment(JourneySignal):
+    touchpoint_id: str
+    channel: Channel
+    score: float
+    source: str

@@ -255,10 +255,14 @@ class DynamoDBIdentityRepository:
             case=touchpoint.case,
             details={k: v for k, v in touchpoint.details.items() if v is not None},
         )
-        occurred = touchpoint.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        self.add_entry(citizen_id, entry, link)
+
+    def add_entry(self, citizen_id: str, entry: TimelineEntry, link: LinkExplanation) -> None:
+        """One timeline entry (a touchpoint, or a journey signal about one of the citizen's cases)."""
+        occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         item = {
             "pk": _cit(citizen_id),
-            "sk": f"{TIMELINE}{occurred}#{touchpoint.touchpoint_id}",
+            "sk": f"{TIMELINE}{occurred}#{entry.touchpoint_id}",
             "type": "timeline",
             "entry": entry.model_dump_json(exclude_none=True),
             "link": link.model_dump_json(),

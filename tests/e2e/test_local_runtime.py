@@ -54,8 +54,24 @@ def test_up_seeds_the_sample_and_prints_where_to_go(ventanilla: Running) -> None
     assert sorted(ventanilla.keys) == sorted([*CHANNELS, "operator", "open311", *CHANNEL_SECRET_NAMES])
     # The sample's cases crossed channels: Carmen's birth certificate was finished on the web
     assert "Cases across channels (1 operator actions on the case API)" in printed
-    assert any("ACT-2026-018455  resolved" in line for line in ventanilla.output)
-    assert any("LIC-2026-000123  awaiting_citizen" in line for line in ventanilla.output)
+    assert any("ACT-2026-018455" in line for line in ventanilla.output)
+    assert any("LIC-2026-000123" in line for line in ventanilla.output)
+
+
+def test_sample_cases_crossed_channels_to_their_expected_status(ventanilla: Running) -> None:
+    operator_key = {"x-api-key": ventanilla.keys["operator"]}
+
+    def status(reference: str) -> str:
+        return str(
+            requests.get(f"{ventanilla.url}/v1/cases/{reference}", headers=operator_key, timeout=30).json()["case"][
+                "status"
+            ]
+        )
+
+    # Carmen's birth certificate: office, WhatsApp, phone, web payment, the registry's step, web download
+    assert status("ACT-2026-018455") == "resolved"
+    # María's licence: office, phone, WhatsApp (the missing document), phone, web form and payment; exam next
+    assert status("LIC-2026-000123") == "awaiting_citizen"
 
 
 def test_sample_person_is_recognised_across_channels(ventanilla: Running) -> None:

@@ -21,6 +21,7 @@ from infra.config import (
     CONTEXT_FUNCTION,
     IDENTITY_FUNCTION,
     INGEST_EVENT_SOURCE,
+    JOURNEYS_FUNCTION,
     OPEN311_FUNCTION,
     OPERATOR_CLIENT,
     STEWARDSHIP_FUNCTION,
@@ -105,7 +106,7 @@ def _integration_function_id(method_props: dict[str, Any]) -> str:
 
 def test_a_function_per_channel_plus_identity_read_stewardship_and_cases(synthesized: Synthesized) -> None:
     assert sorted(_functions(synthesized)) == sorted(ALL_FUNCTIONS)
-    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 7 == 15
+    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 8 == 16
     assert not [r for r in synthesized.resources.values() if r["Type"].startswith("Custom::")]
     assert not synthesized.of_type("AWS::CloudFormation::CustomResource")
 
@@ -206,11 +207,14 @@ def test_citizens_permissions_are_read_only(synthesized: Synthesized) -> None:
     assert "events:PutEvents" not in actions
 
 
-def test_only_xray_uses_a_wildcard_resource(synthesized: Synthesized) -> None:
+def test_only_resourceless_apis_use_a_wildcard_resource(synthesized: Synthesized) -> None:
+    # X-Ray, and Comprehend's DetectSentiment for the journey monitor: neither has resources to scope to
+    allowed = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "comprehend:DetectSentiment"}
     for policy in synthesized.of_type("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             if statement["Resource"] == "*":
-                assert set(statement["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert set(actions) <= allowed
 
 
 # --- API -----------------------------------------------------------------------------------------------------------
@@ -595,3 +599,19 @@ def test_stewardship_writes_but_never_scans_or_deletes(synthesized: Synthesized)
     actions = _actions_of_function(synthesized, STEWARDSHIP_FUNCTION)
     assert {"dynamodb:PutItem", "dynamodb:Query", "events:PutEvents"} <= actions
     assert not actions & {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:*"}
+
+
+def test_journey_monitor_follows_case_events_and_a_timer_schedule(synthesized: Synthesized) -> None:
+    journeys_arn = {"Fn::GetAtt": [_function_id(synthesized, JOURNEYS_FUNCTION), "Arn"]}
+    rules = [r["Properties"] for r in synthesized.of_type("AWS::Events::Rule").values()]
+    (events_rule,) = [p for p in rules if p["Targets"][0]["Arn"] == journeys_arn and "EventPattern" in p]
+    assert events_rule["EventPattern"] == {
+        "source": ["ventanilla.cases"],
+        "detail-type": ["CaseTouchpointAttached", "CaseOpened", "CaseStepCompleted", "CaseStatusChanged", "CaseClosed"],
+    }
+    (schedule,) = [p for p in rules if p["Targets"][0]["Arn"] == journeys_arn and "ScheduleExpression" in p]
+    assert schedule["ScheduleExpression"] == "rate(5 minutes)"
+    assert "DeadLetterConfig" in schedule["Targets"][0]
+    actions = _actions_of_function(synthesized, JOURNEYS_FUNCTION)
+    assert {"dynamodb:Query", "dynamodb:DeleteItem", "events:PutEvents"} <= actions
+    assert not actions & {"dynamodb:Scan", "dynamodb:*"}

@@ -1,0 +1,95 @@
+"""EventBridge target: the journey monitor.
+
+Case events (CaseTouchpointAttached, CaseOpened, CaseStepCompleted, CaseStatusChanged, CaseClosed) -> journey
+state, timers and signals; the scheduled rule's "Scheduled Event" -> the timers due at the event's time.
+"""
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.cases.factory import build_case_service
+from shared.catalogue import get_catalogue
+from shared.config import get_journey_settings
+from shared.events import EventBridgePublisher
+from shared.journeys.rules import JourneySettings
+from shared.journeys.sentiment import ComprehendScorer, LocalLexiconScorer, SentimentScorer
+from shared.journeys.service import JourneyService
+from shared.models.events import (
+    CaseClosed,
+    CaseOpened,
+    CaseStatusChanged,
+    CaseStepCompleted,
+    CaseTouchpointAttached,
+    JourneySignal,
+)
+from shared.observability import logger, metrics, tracer
+from shared.repositories.cases import DynamoDBCaseRepository
+from shared.repositories.identity import DynamoDBIdentityRepository
+from shared.repositories.journeys import DynamoDBJourneyRepository
+from shared.repositories.touchpoints import DynamoDBTouchpointRepository
+
+SCHEDULED = "Scheduled Event"
+MOVES = {e.detail_type(): e for e in (CaseOpened, CaseStepCompleted, CaseStatusChanged, CaseClosed)}
+
+
+@lru_cache(maxsize=1)
+def get_service() -> JourneyService:
+    settings = get_journey_settings()
+    dynamodb = boto3.client("dynamodb")
+    return JourneyService(
+        journeys=DynamoDBJourneyRepository(dynamodb, settings.table_name),
+        cases=DynamoDBCaseRepository(dynamodb, settings.table_name),
+        catalogue=get_catalogue(),
+        case_service=build_case_service(settings.table_name, settings.event_bus_name),
+        timeline=DynamoDBIdentityRepository(dynamodb, settings.table_name).add_entry,
+        publisher=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
+        touchpoints=DynamoDBTouchpointRepository(dynamodb, settings.table_name),
+        scorer=_scorer(settings.sentiment_backend),
+        settings=JourneySettings(
+            repeat_window=timedelta(hours=settings.repeat_window_hours),
+            abandon_after=timedelta(days=settings.abandon_after_days),
+        ),
+    )
+
+
+def _scorer(backend: str) -> SentimentScorer:
+    """Amazon Comprehend in AWS; the offline lexicon scorer where Comprehend is an emulator's canned answer."""
+    if backend == "local":
+        return LocalLexiconScorer()
+    return ComprehendScorer(boto3.client("comprehend"))
+
+
+def _count(signals: list[JourneySignal]) -> None:
+    for signal in signals:
+        metrics.add_metric(name=signal.detail_type(), unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(correlation_id_path="detail.correlation_id")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    envelope = parse(event=event, model=EventBridgeModel)
+    service = get_service()
+    if envelope.detail_type == SCHEDULED:
+        signals = service.run_timers(envelope.time)
+    elif envelope.detail_type == CaseTouchpointAttached.detail_type():
+        signals = service.on_contact(CaseTouchpointAttached.model_validate(envelope.detail))
+    elif envelope.detail_type in MOVES:
+        moved = MOVES[envelope.detail_type].model_validate(envelope.detail)
+        at: datetime = envelope.time
+        by_contact = getattr(moved, "touchpoint_id", None) is not None
+        signals = service.on_case_moved(
+            moved.reference, at, progressed=not isinstance(moved, CaseOpened), by_contact=by_contact
+        )
+    else:
+        raise ValueError(f"the journey monitor does not handle {envelope.detail_type}")  # wiring error -> DLQ
+    _count(signals)
+    logger.info("journey", extra={"detail_type": envelope.detail_type, "signals": [s.detail_type() for s in signals]})
+    return {"signals": [s.detail_type() for s in signals]}

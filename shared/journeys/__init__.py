@@ -1,0 +1,1 @@
+"""Journey monitoring: signals, timers and sentiment."""
