@@ -96,16 +96,7 @@ class EventsConstruct(Construct):
             description=f"{source} / {', '.join(detail_types)} -> {function.node.path}",
             event_pattern=events.EventPattern(source=[source], detail_type=detail_types),
         )
-        rule.add_target(
-            targets.LambdaFunction(
-                function,
-                retry_attempts=RULE_RETRY_ATTEMPTS,
-                max_event_age=RULE_MAX_EVENT_AGE,
-                dead_letter_queue=self.dead_letter_queue,
-            )
-        )
-        self._configure_async_failures(function)
-        return rule
+        return self._target(rule, function)
 
     def schedule(self, rule_id: str, *, every: Duration, function: lambda_.Function) -> events.Rule:
         """Invoke `function` on a fixed rate (on the default bus, as EventBridge schedules are), with retries
@@ -116,6 +107,10 @@ class EventsConstruct(Construct):
             description=f"every {every.to_minutes()} min -> {function.node.path}",
             schedule=events.Schedule.rate(every),
         )
+        return self._target(rule, function)
+
+    def _target(self, rule: events.Rule, function: lambda_.Function) -> events.Rule:
+        """`function` as the rule's target: retries, then the dead-letter queue (and for failed invocations too)."""
         rule.add_target(
             targets.LambdaFunction(
                 function,
