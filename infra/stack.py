@@ -39,6 +39,7 @@ from infra.constructs.data import DataConstruct
 from infra.constructs.events import EventsConstruct
 from infra.constructs.function import VentanillaFunction
 from infra.constructs.layer import DependencyLayerConstruct
+from infra.constructs.monitoring import MonitoringConstruct
 
 STACK_ID = "Ventanilla"
 
@@ -158,6 +159,7 @@ CASES_ROUTES = (
     ("POST", "/v1/cases/{reference}/steps"),
     ("POST", "/v1/cases/{reference}/status"),
     ("POST", "/v1/touchpoints/{touchpoint_id}/case"),
+    ("GET", "/v1/metrics/journeys"),
 )
 # GeoReport v2 paths: API Gateway has no partial path variables, so `{code}.json` is one `{service_file}`.
 OPEN311_ROUTES = (
@@ -281,6 +283,13 @@ class VentanillaStack(Stack):
         self._add_case_functions(operator_key.key_id)
         self._add_journeys()
 
+        self.monitoring = MonitoringConstruct(
+            self,
+            "Monitoring",
+            key=self.data.key,
+            dead_letter_queue=self.events.dead_letter_queue,
+            functions={name: f.function for name, f in self.functions.items()},
+        )
         self._acknowledge_findings()
 
         Tags.of(self).add("Project", "Ventanilla")
@@ -295,6 +304,7 @@ class VentanillaStack(Stack):
         CfnOutput(self, "DefaultPhoneRegion", value=config.default_phone_region)
         CfnOutput(self, "Open311KeysSecretArn", value=self.data.open311_keys.secret_arn)
         CfnOutput(self, "ChannelSecretsArn", value=self.data.channel_secrets.secret_arn)
+        CfnOutput(self, "OperatorAlertsTopicArn", value=self.monitoring.alerts.topic_arn)
         CfnOutput(self, "ContactRecordsStreamName", value=self.contact_records.stream_name)
 
     def _add_journeys(self) -> None:

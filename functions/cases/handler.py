@@ -1,9 +1,10 @@
 """Case API for operators and channel back-ends.
 
 GET /v1/procedures · POST /v1/cases · GET /v1/cases/{reference} · POST /v1/cases/{reference}/steps ·
-POST /v1/cases/{reference}/status · POST /v1/touchpoints/{touchpoint_id}/case
+POST /v1/cases/{reference}/status · POST /v1/touchpoints/{touchpoint_id}/case · GET /v1/metrics/journeys
 """
 
+from datetime import date
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -18,6 +19,8 @@ from functions.cases.models import (
     AdvanceCaseRequest,
     AttachedTouchpoint,
     CaseResponse,
+    GroupMetrics,
+    JourneyMetricsResponse,
     MoveTouchpointRequest,
     MoveTouchpointResponse,
     OpenCaseRequest,
@@ -31,9 +34,12 @@ from shared.cases.factory import build_case_service
 from shared.cases.service import CaseService
 from shared.cases.views import summarise
 from shared.config import get_cases_settings
+from shared.exceptions import ValidationFailedError
+from shared.journeys.measures import equity_gaps
 from shared.models.case import REFERENCE_PATTERN
 from shared.observability import logger, metrics, tracer
 from shared.repositories.cases import DynamoDBCaseRepository
+from shared.repositories.measures import DynamoDBMeasureRepository
 
 app = create_resolver(guards=[api_key_guard(lambda: get_cases_settings().operator_api_key_id, "operators")])
 
@@ -147,6 +153,36 @@ def handle_move_touchpoint(
     )
     logger.info("touchpoint case corrected", extra={"touchpoint_id": touchpoint_id, "to": target})
     return MoveTouchpointResponse(touchpoint_id=touchpoint_id, from_reference=source, to_reference=target)
+
+
+@app.get(
+    "/v1/metrics/journeys",
+    summary="Journey measurements per channel, procedure, region or language, and the equity gap",
+    tags=["journeys"],
+)
+@tracer.capture_method
+def handle_journey_metrics(
+    start: Annotated[date, Query(alias="from", description="First day (UTC), e.g. 2026-03-01")],
+    end: Annotated[date, Query(alias="to", description="Last day (UTC), at most 92 days after `from`")],
+    by: Annotated[str, Query(pattern=r"^(all|channel|procedure|region|language)$")] = "channel",
+) -> JourneyMetricsResponse:
+    try:
+        groups = get_measures().figures(start, end, by)
+    except ValueError as error:
+        raise ValidationFailedError(str(error)) from error
+    ordered = sorted(groups.values(), key=lambda g: g.group)
+    return JourneyMetricsResponse(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        by=by,
+        groups=[GroupMetrics(group=g.group, counters=g.counters, rates=g.rates()) for g in ordered],
+        equity_gap=equity_gaps(ordered) if by != "all" else {},
+    )
+
+
+@lru_cache(maxsize=1)
+def get_measures() -> DynamoDBMeasureRepository:
+    return DynamoDBMeasureRepository(boto3.client("dynamodb"), get_cases_settings().table_name)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

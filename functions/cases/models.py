@@ -125,3 +125,19 @@ class ProcedureResponse(BaseModel):
 
 class ProcedureListResponse(BaseModel):
     procedures: list[ProcedureResponse]
+
+
+class GroupMetrics(BaseModel):
+    group: str = Field(description="The channel, procedure, region or language (or `all`)")
+    counters: dict[str, float]
+    rates: dict[str, float | None]
+
+
+class JourneyMetricsResponse(BaseModel):
+    start: str
+    end: str
+    by: str
+    groups: list[GroupMetrics]
+    equity_gap: dict[str, float | None] = Field(
+        description="Per rate, the spread between the best- and the worst-served group (None with one group)"
+    )

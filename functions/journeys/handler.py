@@ -33,6 +33,7 @@ from shared.observability import logger, metrics, tracer
 from shared.repositories.cases import DynamoDBCaseRepository
 from shared.repositories.identity import DynamoDBIdentityRepository
 from shared.repositories.journeys import DynamoDBJourneyRepository
+from shared.repositories.measures import DynamoDBMeasureRepository
 from shared.repositories.touchpoints import DynamoDBTouchpointRepository
 
 SCHEDULED = "Scheduled Event"
@@ -52,6 +53,7 @@ def get_service() -> JourneyService:
         publisher=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
         touchpoints=DynamoDBTouchpointRepository(dynamodb, settings.table_name),
         scorer=_scorer(settings.sentiment_backend),
+        measures=DynamoDBMeasureRepository(dynamodb, settings.table_name).add,
         settings=JourneySettings(
             repeat_window=timedelta(hours=settings.repeat_window_hours),
             abandon_after=timedelta(days=settings.abandon_after_days),
@@ -85,11 +87,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         moved = MOVES[envelope.detail_type].model_validate(envelope.detail)
         at: datetime = envelope.time
         by_contact = getattr(moved, "touchpoint_id", None) is not None
+        kind = {CaseOpened: "opened", CaseStepCompleted: "step", CaseClosed: "closed"}.get(type(moved), "status")
         signals = service.on_case_moved(
-            moved.reference, at, progressed=not isinstance(moved, CaseOpened), by_contact=by_contact
+            moved.reference, at, progressed=not isinstance(moved, CaseOpened), by_contact=by_contact, kind=kind
         )
     else:
         raise ValueError(f"the journey monitor does not handle {envelope.detail_type}")  # wiring error -> DLQ
     _count(signals)
+    if envelope.detail_type == CaseStepCompleted.detail_type():
+        metrics.add_metric(name="StepsCompleted", unit=MetricUnit.Count, value=1)  # SLA compliance's denominator
     logger.info("journey", extra={"detail_type": envelope.detail_type, "signals": [s.detail_type() for s in signals]})
     return {"signals": [s.detail_type() for s in signals]}

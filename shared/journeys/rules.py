@@ -115,13 +115,13 @@ def on_contact(
 
 
 def on_progress(
-    state: JourneyState | None, case: Case, at: datetime, *, by_contact: bool = False
+    state: JourneyState | None, case: Case, at: datetime, *, by_contact: bool = False, resolved_now: bool = False
 ) -> tuple[JourneyState, list[JourneySignal]]:
     """The case moved (a step, a status); resolved after one contact is a first-contact resolution. A move made
     by a contact was already counted with that contact; any other (agency, operator) is progress since it."""
     state = state or JourneyState(reference=case.reference, procedure=case.procedure, citizen_id=case.citizen_id)
     signals: list[JourneySignal] = []
-    if case.status is CaseStatus.RESOLVED and state.contacts <= 1:
+    if resolved_now and state.contacts <= 1:
         signals.append(
             ResolvedFirstContact(
                 reference=case.reference,

@@ -16,6 +16,7 @@ from shared.catalogue import Catalogue
 from shared.events import EventPublisher
 from shared.exceptions import ConflictError, InvalidTransitionError
 from shared.journeys import rules
+from shared.journeys.measures import UNKNOWN, Fact
 from shared.journeys.rules import JourneySettings, JourneyState, Timer
 from shared.journeys.sentiment import SentimentScorer, from_contact_lens, is_negative
 from shared.models.case import Case
@@ -32,7 +33,7 @@ from shared.models.events import (
     SlaBreached,
 )
 from shared.models.procedure import CaseStatus
-from shared.models.touchpoint import CaseRef
+from shared.models.touchpoint import CaseRef, Touchpoint
 from shared.repositories.cases import CaseRepository
 from shared.repositories.journeys import DynamoDBJourneyRepository
 from shared.repositories.touchpoints import TouchpointRepository
@@ -42,6 +43,19 @@ TIMERS_PER_RUN = 100
 SYSTEM = "ventanilla"
 
 TimelineWriter = Callable[[str, TimelineEntry, LinkExplanation], None]
+MeasureWriter = Callable[[Fact], None]
+
+
+def region_of(touchpoint: Touchpoint) -> str:
+    """Where a contact comes from: the office's state code (`CDMX-CUAUH-01` -> CDMX), else the citizen's
+    address region, else unknown."""
+    office = touchpoint.details.get("office_id")
+    if isinstance(office, str) and "-" in office:
+        return office.split("-", 1)[0].upper()
+    address = touchpoint.citizen.address
+    if address and address.region:
+        return address.region.strip().upper()
+    return UNKNOWN
 
 
 def describe(signal: JourneySignal) -> str:
@@ -74,24 +88,48 @@ class JourneyService:
     publisher: EventPublisher
     touchpoints: TouchpointRepository | None = None
     scorer: SentimentScorer | None = None
+    measures: MeasureWriter | None = None
     settings: JourneySettings = field(default_factory=JourneySettings)
 
     def on_contact(self, event: CaseTouchpointAttached) -> list[JourneySignal]:
         signals = self._update_state(event.reference, lambda state: rules.on_contact(state, event, self.settings))
-        negative = self._negative_sentiment(event)
+        stored = self.touchpoints.get(event.touchpoint_id) if self.touchpoints else None
+        negative = self._negative_sentiment(event, stored.touchpoint if stored else None)
         if negative is not None:
             signals.append(negative)
         self._announce(signals)
+        kinds = [s.detail_type() for s in signals]
+        self._measure(
+            event.occurred_at,
+            {
+                "channel": event.channel.value,
+                "procedure": event.procedure,
+                "region": region_of(stored.touchpoint) if stored else UNKNOWN,
+                "language": (stored.touchpoint.language if stored else None) or "es",
+            },
+            {
+                "contacts": 1,
+                "channel_switches": kinds.count("ChannelSwitched"),
+                "repeat_contacts": kinds.count("RepeatContact"),
+                "negative_sentiment": kinds.count("NegativeSentiment"),
+            },
+        )
         return signals
 
-    def _negative_sentiment(self, event: CaseTouchpointAttached) -> NegativeSentiment | None:
+    def _measure(self, at: datetime, groups: dict[str, str], adds: dict[str, float]) -> None:
+        if self.measures is not None:
+            self.measures(Fact(day=at.date(), groups=groups, adds=adds))
+
+    def _case_groups(self, case: Case) -> dict[str, str]:
+        """A case is counted under the channel it was opened in: does who starts at an office fare worse?"""
+        return {"channel": case.opened_channel.value, "procedure": case.procedure, "language": case.language}
+
+    def _negative_sentiment(
+        self, event: CaseTouchpointAttached, touchpoint: Touchpoint | None
+    ) -> NegativeSentiment | None:
         """The channel's own analytics first (Contact Lens on calls), else the scorer on what the citizen wrote."""
-        if self.touchpoints is None:
+        if touchpoint is None:
             return None
-        stored = self.touchpoints.get(event.touchpoint_id)
-        if stored is None:
-            return None
-        touchpoint = stored.touchpoint
         label, value = touchpoint.details.get("customer_sentiment"), touchpoint.details.get("customer_sentiment_score")
         sentiment = from_contact_lens(
             str(label) if label else None, float(value) if isinstance(value, int | float) else None
@@ -113,7 +151,7 @@ class JourneyService:
         )
 
     def on_case_moved(
-        self, reference: str, at: datetime, *, progressed: bool, by_contact: bool = False
+        self, reference: str, at: datetime, *, progressed: bool, by_contact: bool = False, kind: str = "status"
     ) -> list[JourneySignal]:
         """A case opened, completed a step or changed status: its timers start over (or stop), progress now."""
         case = self.cases.get(reference)
@@ -152,6 +190,8 @@ class JourneyService:
                     continue
             signals.append(signal)
             self._announce([signal], case)
+            if isinstance(signal, SlaBreached):
+                self._measure(now, self._case_groups(case), {"sla_breaches": 1})
         return signals
 
     def _fired(self, timer: Timer, case: Case, now: datetime) -> JourneySignal:

@@ -22,7 +22,20 @@ def signals_of(app: Running, citizen_id: str) -> Counter[str]:
     return Counter(e["details"]["signal"] for e in citizen["timeline"] if "signal" in (e.get("details") or {}))
 
 
+def channel_counters(app: Running) -> dict[str, dict[str, float]]:
+    answer = operator(
+        app, "GET", "/v1/metrics/journeys", params={"from": "2026-03-01", "to": "2026-03-31", "by": "channel"}
+    )
+    assert answer.status_code == 200, answer.text
+    return {g["group"]: g["counters"] for g in answer.json()["groups"]}
+
+
+def delta(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]], channel: str, name: str) -> float:
+    return after.get(channel, {}).get(name, 0.0) - before.get(channel, {}).get(name, 0.0)
+
+
 def test_office_whatsapp_phone_web_journey_signals_and_sla_breach(ventanilla: Running) -> None:
+    before = channel_counters(ventanilla)
     run = uuid.uuid4().hex[:8]
     phone = f"81{random.randint(10_000_000, 99_999_999)}"
     person = {"given_name": "Araceli", "family_name": f"Ontiveros {run}", "birth_date": "1984-02-17"}
@@ -92,6 +105,15 @@ def test_office_whatsapp_phone_web_journey_signals_and_sla_breach(ventanilla: Ru
     assert signals["RepeatContact"] >= 1
     assert signals["NegativeSentiment"] == 1  # her WhatsApp complaint (the local lexicon scorer)
     assert signals["SlaBreached"] == 0
+    # The measurements followed, by channel: one contact each, a switch into each later channel, the repeats
+    after = eventually(
+        lambda: (a := channel_counters(ventanilla)) and delta(before, a, "web", "channel_switches") >= 1 and a,
+        "the measurements",
+    )
+    assert [delta(before, after, c, "contacts") for c in ("office", "messaging", "phone", "web")] == [1, 1, 1, 1]
+    assert [delta(before, after, c, "channel_switches") for c in ("messaging", "phone", "web")] == [1, 1, 1]
+    assert delta(before, after, "messaging", "negative_sentiment") == 1
+    assert delta(before, after, "phone", "repeat_contacts") == 1
     # When 16 days pass with no exam (its step's SLA is 15 days)
     moved = requests.post(f"{ventanilla.url}/__ventanilla/clock", json={"advance": "16d"}, timeout=120)
     assert moved.status_code == 200, moved.text

@@ -194,6 +194,7 @@ def test_openapi_document_covers_every_route_with_examples(ventanilla: Running) 
         "/v1/cases/{reference}/steps",
         "/v1/cases/{reference}/status",
         "/v1/touchpoints/{touchpoint_id}/case",
+        "/v1/metrics/journeys",
         "/v1/context",
         "/open311/v2/services.json",
         "/open311/v2/services.xml",

@@ -261,6 +261,7 @@ def test_every_method_is_validated_and_routes_are_exactly_these(synthesized: Syn
         ("POST", "/v1/cases/{reference}/steps"),
         ("POST", "/v1/cases/{reference}/status"),
         ("POST", "/v1/touchpoints/{touchpoint_id}/case"),
+        ("GET", "/v1/metrics/journeys"),
         ("GET", "/v1/context"),
         ("GET", "/open311/v2/services.json"),
         ("GET", "/open311/v2/services.xml"),
@@ -615,3 +616,16 @@ def test_journey_monitor_follows_case_events_and_a_timer_schedule(synthesized: S
     actions = _actions_of_function(synthesized, JOURNEYS_FUNCTION)
     assert {"dynamodb:Query", "dynamodb:DeleteItem", "events:PutEvents"} <= actions
     assert not actions & {"dynamodb:Scan", "dynamodb:*"}
+
+
+def test_operators_are_alerted_on_parked_events_sla_compliance_and_failing_functions(synthesized: Synthesized) -> None:
+    (topic_id, topic) = next(iter(synthesized.of_type("AWS::SNS::Topic").items()))
+    assert "KmsMasterKeyId" in topic["Properties"]
+    alarms = list(synthesized.of_type("AWS::CloudWatch::Alarm").values())
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
+    names = {a["Properties"].get("MetricName") for a in alarms}
+    assert "ApproximateNumberOfMessagesVisible" in names and "Errors" in names
+    (sla,) = [a for a in alarms if a["Properties"].get("Metrics")]
+    assert sla["Properties"]["ComparisonOperator"] == "LessThanThreshold" and sla["Properties"]["Threshold"] == 0.9
+    assert len([a for a in alarms if a["Properties"].get("MetricName") == "Errors"]) == len(ALL_FUNCTIONS)
+    assert len(synthesized.of_type("AWS::CloudWatch::Dashboard")) == 1

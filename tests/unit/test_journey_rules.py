@@ -85,10 +85,10 @@ def test_no_repeat_outside_the_window_or_after_progress() -> None:
 
 def test_resolved_after_one_contact_is_a_first_contact_resolution() -> None:
     state, _ = on_contact(None, contact(Channel.OFFICE, 0, progressed=True), SETTINGS)
-    _, signals = on_progress(state, case(CaseStatus.RESOLVED, None), T0 + timedelta(hours=1))
+    _, signals = on_progress(state, case(CaseStatus.RESOLVED, None), T0 + timedelta(hours=1), resolved_now=True)
     assert [type(s) for s in signals] == [ResolvedFirstContact]
     state, _ = on_contact(state, contact(Channel.PHONE, 2), SETTINGS)
-    _, signals = on_progress(state, case(CaseStatus.RESOLVED, None), T0 + timedelta(hours=3))
+    _, signals = on_progress(state, case(CaseStatus.RESOLVED, None), T0 + timedelta(hours=3), resolved_now=True)
     assert signals == []
 
 

@@ -1,0 +1,122 @@
+"""Monitoring: the operator alert topic, alarms and the journeys dashboard (CloudWatch)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import CHANNELS
+from infra.constructs.function import METRICS_NAMESPACE
+
+SIGNALS = ("ChannelSwitched", "RepeatContact", "CaseStalled", "SlaBreached", "CaseAbandoned", "NegativeSentiment")
+SLA_COMPLIANCE_TARGET = 0.9
+PERIOD = Duration.hours(1)
+
+
+def _metric(name: str, dimensions: Mapping[str, str], statistic: str = "Sum") -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map=dict(dimensions),
+        statistic=statistic,
+        period=PERIOD,
+    )
+
+
+class MonitoringConstruct(Construct):
+    """Alerts go to one SNS topic operators subscribe to; the dashboard shows the journeys and the equity view."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        dead_letter_queue: sqs.IQueue,
+        functions: Mapping[str, lambda_.IFunction],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.alerts = sns.Topic(
+            self, "OperatorAlerts", display_name="Ventanilla operator alerts", master_key=key, enforce_ssl=True
+        )
+        alert = actions.SnsAction(self.alerts)
+        journeys = {"service": "ventanilla-journeys"}
+
+        dlq = cloudwatch.Alarm(
+            self,
+            "DeadLetterQueueNotEmpty",
+            alarm_description="Events or records were parked after their retries: `ventanilla dlq list` locally, "
+            "the SQS console in AWS; fix the cause, then redrive",
+            metric=dead_letter_queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5)),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        dlq.add_alarm_action(alert)
+
+        breaches, steps = _metric("SlaBreached", journeys), _metric("StepsCompleted", journeys)
+        compliance = cloudwatch.MathExpression(
+            expression="IF(steps + breaches > 0, 1 - breaches / (steps + breaches), 1)",
+            using_metrics={"breaches": breaches, "steps": steps},
+            label="SLA compliance",
+            period=Duration.days(1),
+        )
+        sla = cloudwatch.Alarm(
+            self,
+            "SlaComplianceBelowTarget",
+            alarm_description=f"Less than {SLA_COMPLIANCE_TARGET:.0%} of case steps finished within their SLA today",
+            metric=compliance,
+            threshold=SLA_COMPLIANCE_TARGET,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        sla.add_alarm_action(alert)
+
+        errors = []
+        for name, function in functions.items():
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{name.capitalize()}Errors",
+                alarm_description=f"The {name} function is failing (retries and the dead-letter queue follow)",
+                metric=function.metric_errors(period=Duration.minutes(5)),
+                threshold=5,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(alert)
+            errors.append(function.metric_errors(period=PERIOD))
+
+        self.dashboard = cloudwatch.Dashboard(self, "Journeys", default_interval=Duration.days(7))
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Touchpoints by channel (equal service: compare the channels)",
+                left=[_metric("TouchpointsAccepted", {"service": f"ventanilla-{c}", "channel": c}) for c in CHANNELS],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(title="Journey signals", left=[_metric(s, journeys) for s in SIGNALS], width=12),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="SLA compliance (daily)", left=[compliance], width=8),
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=[dlq, sla], width=8),
+            cloudwatch.GraphWidget(title="Function errors", left=errors, width=8),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(
+                markdown="**Equity**: `GET /v1/metrics/journeys?by=channel|region|language` gives first-contact "
+                "resolution, repeat-contact rate, SLA compliance and time to resolution per group, and the gap "
+                "between the best- and the worst-served group.",
+                width=24,
+                height=2,
+            )
+        )
