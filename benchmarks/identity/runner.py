@@ -63,7 +63,11 @@ def moto_process() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a busy emulator: the results are already written, just stop it
+            process.kill()
+            process.wait(timeout=30)
 
 
 def _count_requests(client: Any, counter: Counter[str]) -> None:
