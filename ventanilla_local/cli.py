@@ -137,6 +137,30 @@ def command_clock(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_dlq(args: argparse.Namespace) -> int:
+    """List what the running local stack parked in its dead-letter queue, or redrive it onto the bus."""
+    from ventanilla_local import bulk, dlq
+
+    state_dir = Path(args.state_dir) if args.state_dir else project_root() / STATE_DIR
+    target = bulk.local_target(state_dir)
+    queue_url = json.loads((state_dir / "state.json").read_text()).get("dead_letter_queue_url")
+    if not queue_url:
+        print("This stack has no dead-letter queue.", file=sys.stderr)
+        return 1
+    sqs = target.client("sqs")
+    if args.action == "redrive":
+        redriven, left = dlq.redrive(sqs, target.client("events"), queue_url, target.event_bus_name)
+        print(f"redriven {redriven} events onto the bus; {left} messages left (not events: see `dlq list`)")
+        return 0
+    parked = dlq.peek(sqs, queue_url)
+    if not parked:
+        print("The dead-letter queue is empty.")
+    for item in parked:
+        what = f"{item.kind:<12} {item.detail_type or '-':<22} {item.target or '-':<12}"
+        print(f"{item.message_id}  {what} {item.error or ''}")
+    return 0
+
+
 def _target(args: argparse.Namespace) -> Any:
     from ventanilla_local import bulk
 
@@ -195,6 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock.add_argument("by", nargs="?", help="with advance: 3d, 12h, 90m")
     clock.add_argument("--state-dir")
     clock.set_defaults(run=command_clock)
+    dead = commands.add_parser("dlq", help="list what the local stack parked after its retries, or redrive it")
+    dead.add_argument("action", nargs="?", choices=("list", "redrive"), default="list")
+    dead.add_argument("--state-dir")
+    dead.set_defaults(run=command_dlq)
     for name, help_text, argument, runner in (
         ("import", "load touchpoints in the interchange format (JSON lines), in file order", "file", command_import),
         ("export-links", "write one {touchpoint_id, citizen_id} line per touchpoint", "out", command_export_links),

@@ -19,7 +19,7 @@ from ventanilla_local.gateway import Gateway, LocalKey
 from ventanilla_local.pump import EventPump
 from ventanilla_local.scheduler import Scheduler
 from ventanilla_local.streams import StreamPoller, start_pollers
-from ventanilla_local.template import SECRET, AppTemplate, load
+from ventanilla_local.template import QUEUE, SECRET, AppTemplate, load
 
 log = logging.getLogger("ventanilla")
 
@@ -236,6 +236,7 @@ class LocalRuntime:
             "template": str(self.template.path),
             # what `ventanilla import` / `export-links` need to run the identity code against this stack
             "identity_environment": self.function_environment(self.template.function_by_name("identity").logical_id),
+            "dead_letter_queue_url": next(iter(self.physical.refs[q] for q in self.template.of_type(QUEUE)), None),
         }
         path = self.state_dir / "state.json"
         path.write_text(json.dumps(state, indent=2))
