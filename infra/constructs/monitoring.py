@@ -21,13 +21,15 @@ SLA_COMPLIANCE_TARGET = 0.9
 PERIOD = Duration.hours(1)
 
 
-def _metric(name: str, dimensions: Mapping[str, str], statistic: str = "Sum") -> cloudwatch.Metric:
+def _metric(
+    name: str, dimensions: Mapping[str, str], statistic: str = "Sum", period: Duration = PERIOD
+) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace=METRICS_NAMESPACE,
         metric_name=name,
         dimensions_map=dict(dimensions),
         statistic=statistic,
-        period=PERIOD,
+        period=period,
     )
 
 
@@ -63,12 +65,13 @@ class MonitoringConstruct(Construct):
         )
         dlq.add_alarm_action(alert)
 
-        breaches, steps = _metric("SlaBreached", journeys), _metric("StepsCompleted", journeys)
+        day = Duration.days(1)
+        breaches, steps = _metric("SlaBreached", journeys, period=day), _metric("StepsCompleted", journeys, period=day)
         compliance = cloudwatch.MathExpression(
             expression="IF(steps + breaches > 0, 1 - breaches / (steps + breaches), 1)",
             using_metrics={"breaches": breaches, "steps": steps},
             label="SLA compliance",
-            period=Duration.days(1),
+            period=day,
         )
         sla = cloudwatch.Alarm(
             self,
