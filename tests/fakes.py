@@ -187,7 +187,13 @@ class FakeCaseRepository:
             self.openers[opened_by] = case.reference
             self._attach(case.reference, opened_by, "opened")
 
-    def save(self, change: CaseChange, attach: Sequence[tuple[str, str]] = (), detach: Sequence[str] = ()) -> None:
+    def save(
+        self,
+        change: CaseChange,
+        attach: Sequence[tuple[str, str]] = (),
+        detach: Sequence[str] = (),
+        previous: Case | None = None,
+    ) -> None:
         case = change.case
         if self.cases[case.reference].version != case.version - 1:
             raise ConflictError("version changed")

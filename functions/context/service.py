@@ -2,8 +2,8 @@
 
 1. Query the identifier index partition of the (hashed) identifier — at most 11 items;
 2. BatchGetItem the holders' records and, for merged ones, their survivors (at most 2 calls);
-3. for one person: Query their cases (gsi1, open first, at most CASES_SHOWN) and their timeline (one Query per
-   record, the survivor and at most MEMBERS_READ records merged into it, each LIMIT TOUCHPOINTS_SHOWN).
+3. for one person: Query their cases (their partition, open first, at most CASES_SHOWN) and their timeline (a Query
+   per record: the survivor and at most MEMBERS_READ records merged into it, each LIMIT TOUCHPOINTS_SHOWN).
 """
 
 from __future__ import annotations

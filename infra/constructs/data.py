@@ -16,8 +16,8 @@ from infra.config import CHANNEL_SECRET_NAMES, EnvironmentConfig
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 TTL_ATTRIBUTE = "expires_at"
-# Generic secondary indexes (single-table design). gsi1: open review tasks by creation time, a citizen's
-# cases (open first). gsi2: cases of a procedure by request time (Open311 listings).
+# Generic secondary indexes (single-table design). gsi1: open review tasks by creation time.
+# gsi2: cases of a procedure by request time (Open311 listings) and journey timers by due time.
 GSI1 = "gsi1"
 GSI1_PARTITION_KEY = "gsi1pk"
 GSI1_SORT_KEY = "gsi1sk"

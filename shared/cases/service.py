@@ -259,7 +259,7 @@ class CaseService:
                 case=change.case.model_copy(update={"version": case.version + 1}), history=change.history
             )
             try:
-                self.cases.save(saved, attach=attach, detach=detach)
+                self.cases.save(saved, attach=attach, detach=detach, previous=case)
             except ConflictError:
                 continue
             self.publisher.publish(events_of(saved, procedure, correlation_id))

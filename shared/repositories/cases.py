@@ -1,7 +1,8 @@
 """Cases in the single table.
 
-- case: `CASE#<reference>` / `CASE`; gsi1 `CITCASES#<citizen>` / `<0 open, 1 done>#<opened>#<ref>` (a
-  citizen's cases, open first); gsi2 `PROC#<procedure>` / `<opened>#<ref>` (a procedure's cases by time);
+- case: `CASE#<reference>` / `CASE`; gsi2 `PROC#<procedure>` / `<opened>#<ref>` (a procedure's cases by time);
+- the case under its citizen: `CIT#<citizen>` / `CASE#<0 open, 1 done>#<reference>` (a copy of the record,
+  written in the same transaction; a citizen's cases are one consistent Query, open first);
 - history entry: `CASE#<reference>` / `H#<at>#<n>#<nonce>`;
 - attached touchpoint: `CASE#<reference>` / `TP#<touchpoint_id>` (the touchpoint item carries `case_reference`);
 - reference sequence: `SEQ#<prefix>#<year>` / `SEQ` (an atomic counter);
@@ -25,7 +26,6 @@ from shared.repositories.dynamodb import deserialise, key, serialise, transact_p
 CASE = "CASE"
 HISTORY = "H#"
 ATTACHED = "TP#"
-GSI_CITIZEN = "gsi1"
 GSI_PROCEDURE = "gsi2"
 TRANSACTION_LIMIT = 100
 
@@ -35,7 +35,13 @@ class CaseRepository(Protocol):
     def get(self, reference: str) -> Case | None: ...
     def opened_by(self, touchpoint_id: str) -> str | None: ...
     def create(self, change: CaseChange, opened_by: str | None = None) -> None: ...
-    def save(self, change: CaseChange, attach: Sequence[tuple[str, str]] = (), detach: Sequence[str] = ()) -> None: ...
+    def save(
+        self,
+        change: CaseChange,
+        attach: Sequence[tuple[str, str]] = (),
+        detach: Sequence[str] = (),
+        previous: Case | None = None,
+    ) -> None: ...
     def history(self, reference: str, limit: int) -> list[CaseHistoryEntry]: ...
     def of_citizen(self, citizen_id: str, limit: int, open_only: bool = False) -> list[Case]: ...
     def of_procedure(
@@ -61,9 +67,18 @@ def _case_item(case: Case) -> dict[str, Any]:
     }
     if case.citizen_id:
         item["citizen_id"] = case.citizen_id
-        item["gsi1pk"] = f"CITCASES#{case.citizen_id}"
-        item["gsi1sk"] = f"{0 if case.is_open else 1}#{case.opened_at.isoformat()}#{case.reference}"
     return item
+
+
+def _pointer_key(citizen_id: str, case: Case) -> dict[str, Any]:
+    return key(f"CIT#{citizen_id}", f"CASE#{0 if case.is_open else 1}#{case.reference}")
+
+
+def _pointer_item(case: Case) -> dict[str, Any]:
+    """The case under its citizen (open ones first by sort key), so a citizen's cases are one consistent Query."""
+    assert case.citizen_id is not None
+    pointer = deserialise(_pointer_key(case.citizen_id, case))
+    return {**pointer, "type": "citizen_case", "record": case.model_dump_json()}
 
 
 def _history_items(reference: str, entries: Sequence[CaseHistoryEntry], offset: int) -> list[dict[str, Any]]:
@@ -116,19 +131,34 @@ class DynamoDBCaseRepository:
         case = change.case
         writes = [transact_put(self._table, _case_item(case), "attribute_not_exists(pk)")]
         writes += [transact_put(self._table, item) for item in _history_items(case.reference, change.history, 0)]
+        if case.citizen_id:
+            writes.append(transact_put(self._table, _pointer_item(case)))
         if opened_by:
             marker = {"pk": f"CASEOPEN#{opened_by}", "sk": "CASEOPEN", "type": "case_open", "reference": case.reference}
             writes.append(transact_put(self._table, marker, "attribute_not_exists(pk)"))
             writes += self._attach_writes(case.reference, [(opened_by, "opened")], change)
         self._transact(writes)
 
-    def save(self, change: CaseChange, attach: Sequence[tuple[str, str]] = (), detach: Sequence[str] = ()) -> None:
+    def save(
+        self,
+        change: CaseChange,
+        attach: Sequence[tuple[str, str]] = (),
+        detach: Sequence[str] = (),
+        previous: Case | None = None,
+    ) -> None:
         """Write a case whose `version` was bumped by one, only if nobody changed it meanwhile (ConflictError).
 
-        `attach`: (touchpoint_id, rule) pairs to attach; `detach`: touchpoint ids to take off this case.
+        `attach`: (touchpoint_id, rule) pairs to attach; `detach`: touchpoint ids to take off this case;
+        `previous`: the case as read, so its pointer under its citizen moves when the citizen or openness does.
         """
         case = change.case
         writes = [transact_put(self._table, _case_item(case), "version = :expected", {":expected": case.version - 1})]
+        if previous is not None and previous.citizen_id:
+            old = _pointer_key(previous.citizen_id, previous)
+            if not case.citizen_id or old != _pointer_key(case.citizen_id, case):
+                writes.append({"Delete": {"TableName": self._table, "Key": old}})
+        if case.citizen_id:
+            writes.append(transact_put(self._table, _pointer_item(case)))
         writes += [transact_put(self._table, item) for item in _history_items(case.reference, change.history, 0)]
         writes += self._attach_writes(case.reference, attach, change)
         for touchpoint_id in detach:
@@ -208,18 +238,16 @@ class DynamoDBCaseRepository:
         ]
 
     def of_citizen(self, citizen_id: str, limit: int, open_only: bool = False) -> list[Case]:
-        """A citizen's cases, open ones first (gsi1; eventually consistent)."""
-        condition = "gsi1pk = :pk AND begins_with(gsi1sk, :open)" if open_only else "gsi1pk = :pk"
-        values: dict[str, Any] = {":pk": f"CITCASES#{citizen_id}"}
-        if open_only:
-            values[":open"] = "0#"
+        """A citizen's cases, open ones first: one strongly consistent Query of their partition."""
         with translate_errors():
             response = self._client.query(
                 TableName=self._table,
-                IndexName=GSI_CITIZEN,
-                KeyConditionExpression=condition,
-                ExpressionAttributeValues=serialise(values),
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                ExpressionAttributeValues=serialise(
+                    {":pk": f"CIT#{citizen_id}", ":prefix": "CASE#0#" if open_only else "CASE#"}
+                ),
                 Limit=limit,
+                ConsistentRead=True,
             )
         return [Case.model_validate_json(deserialise(i)["record"]) for i in response.get("Items", [])]
 
