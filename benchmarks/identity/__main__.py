@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     report.add_argument("--people", type=int, default=2000)
     report.add_argument(
-        "--scale", default="1000,10000", help="citizen counts for the scale probe (100000: generating that population is slow)"
+        "--scale", default="1000,10000", help="citizen counts for the scale probe (100000: slow to generate)"
     )
     report.add_argument("--work", type=Path, default=DEFAULT_DATA_DIR)
     report.add_argument("--name", default="identity", help="results file name under benchmarks/results/")
