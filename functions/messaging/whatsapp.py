@@ -15,7 +15,6 @@ Also here, because the function ships only its own folder: Meta's GET verificati
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +22,7 @@ from pydantic import ValidationError
 
 from shared.models.delivery import DeliveryState, DeliveryStatus
 from shared.models.touchpoint import Channel, CitizenClaims, DetailValue, Touchpoint, touchpoint_id_for
-from shared.webhooks.recording import ParsedWebhook
+from shared.webhooks.recording import ParsedWebhook, UnreadableWebhookError, json_object
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
 NETWORK = "whatsapp"
@@ -37,10 +36,6 @@ STATUS_STATES: dict[str, DeliveryState] = {
 }
 
 
-class UnreadableWebhookError(ValueError):
-    """The body is not a WhatsApp Business Account webhook at all (answered 400, nothing stored)."""
-
-
 class _Rejected(Exception):
     """One entry of the webhook cannot be used; the reason names fields, never their values."""
 
@@ -50,13 +45,7 @@ class _Rejected(Exception):
 
 def read_whatsapp(raw: bytes) -> ParsedWebhook:
     """Parse a verified body. Raises UnreadableWebhookError when it is not JSON or not a WhatsApp webhook."""
-    try:
-        payload = json.loads(raw)
-    except (ValueError, RecursionError) as error:
-        raise UnreadableWebhookError("request body is not valid JSON") from error
-    if not isinstance(payload, dict):
-        raise UnreadableWebhookError("request body is not a JSON object")
-    return parse_whatsapp(payload)
+    return parse_whatsapp(json_object(raw))
 
 
 def parse_whatsapp(payload: dict[str, Any]) -> ParsedWebhook:

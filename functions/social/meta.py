@@ -16,7 +16,6 @@ Also here, because the function ships only its own folder: Meta's GET verificati
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,14 +30,10 @@ from shared.models.touchpoint import (
     Touchpoint,
     touchpoint_id_for,
 )
-from shared.webhooks.recording import ParsedWebhook
+from shared.webhooks.recording import ParsedWebhook, UnreadableWebhookError, json_object
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PLATFORM_BY_OBJECT = {"page": "facebook", "instagram": "instagram"}
-
-
-class UnreadableWebhookError(ValueError):
-    """The body is not a Messenger or Instagram webhook at all (answered 400, nothing stored)."""
 
 
 class _Rejected(Exception):
@@ -50,13 +45,7 @@ class _Rejected(Exception):
 
 def read_meta(raw: bytes) -> ParsedWebhook:
     """Parse a verified body. Raises UnreadableWebhookError when it is not JSON or not a messaging webhook."""
-    try:
-        payload = json.loads(raw)
-    except (ValueError, RecursionError) as error:
-        raise UnreadableWebhookError("request body is not valid JSON") from error
-    if not isinstance(payload, dict):
-        raise UnreadableWebhookError("request body is not a JSON object")
-    return parse_meta(payload)
+    return parse_meta(json_object(raw))
 
 
 def parse_meta(payload: dict[str, Any]) -> ParsedWebhook:

@@ -7,7 +7,9 @@ Providers retry 5xx answers and disable endpoints that keep failing, so only a f
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +20,21 @@ from shared.models.delivery import DeliveryStatus
 from shared.models.touchpoint import Touchpoint
 from shared.repositories.deliveries import DeliveryRepository
 from shared.repositories.touchpoints import TouchpointRepository
+
+
+class UnreadableWebhookError(ValueError):
+    """An authentic body that is not the provider's webhook at all (answered 400, nothing stored)."""
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A verified body as a JSON object; UnreadableWebhookError when it is not one."""
+    try:
+        payload = json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise UnreadableWebhookError("request body is not valid JSON") from error
+    if not isinstance(payload, dict):
+        raise UnreadableWebhookError("request body is not a JSON object")
+    return payload
 
 
 @dataclass
