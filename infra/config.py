@@ -31,6 +31,7 @@ TRACKER_FUNCTION = "tracker"
 CONTEXT_FUNCTION = "context"
 OPEN311_FUNCTION = "open311"
 JOURNEYS_FUNCTION = "journeys"
+NOTIFICATIONS_FUNCTION = "notifications"
 OPERATOR_CLIENT = "operator"
 ALL_FUNCTIONS: tuple[str, ...] = (
     *CHANNELS,
@@ -42,6 +43,7 @@ ALL_FUNCTIONS: tuple[str, ...] = (
     CONTEXT_FUNCTION,
     OPEN311_FUNCTION,
     JOURNEYS_FUNCTION,
+    NOTIFICATIONS_FUNCTION,
 )
 
 # The domain event that links ingest to identity resolution.
@@ -57,6 +59,8 @@ CHANNEL_SECRET_NAMES: tuple[str, ...] = (
     "twilio_auth_token",
     "ses_basic_user",
     "ses_basic_password",
+    "whatsapp_access_token",
+    "whatsapp_phone_number_id",
 )
 # (channel, method, path, keyed): keyed routes carry the channel's API key; the others a provider signature.
 PROVIDER_ROUTES: tuple[tuple[str, str, str, bool], ...] = (
@@ -83,6 +87,12 @@ JOURNEY_EVENTS: tuple[str, ...] = (
     "CaseClosed",
 )
 JOURNEY_TIMER_MINUTES = 5
+# What the notifier follows: the case events that tell a citizen something, the contacts that may change consent,
+# the providers' delivery reports; and how often it sends what quiet hours or the rate limit deferred.
+NOTIFIED_CASE_EVENTS: tuple[str, ...] = ("CaseOpened", "CaseStatusChanged", "CaseClosed")
+CONSENT_EVENTS: tuple[str, ...] = ("CitizenResolved",)
+DELIVERY_REPORTED = "DeliveryReported"
+NOTIFICATION_TIMER_MINUTES = 5
 
 _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
@@ -125,6 +135,15 @@ class EnvironmentConfig(BaseModel):
     open311_jurisdiction_id: str = Field(
         default="ventanilla.example.gob.mx", min_length=1, description="Open311 jurisdiction_id this API answers for"
     )
+    notify_email_from: str = Field(
+        default="avisos@ventanilla.example.gob.mx",
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Sender of citizen emails: an address or domain the agency verifies in SES",
+    )
+    notify_sms_sender_id: str | None = Field(default=None, max_length=11, description="SMS sender id, where allowed")
+    whatsapp_api_url: str = Field(default="https://graph.facebook.com/v21.0", pattern=r"^https://")
+    notify_timezone: str = Field(default="America/Mexico_City", min_length=1)
+    notify_quiet_hours: str = Field(default="22:00-08:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     lambda_memory_mb: int = Field(default=512, ge=128, le=10240)
     lambda_timeout_seconds: int = Field(default=15, ge=1, le=900)
 

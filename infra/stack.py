@@ -19,13 +19,18 @@ from infra.config import (
     CHANNELS,
     CHANNELS_WITH_PROVIDER_SECRETS,
     CITIZENS_FUNCTION,
+    CONSENT_EVENTS,
     CONTEXT_FUNCTION,
+    DELIVERY_REPORTED,
     IDENTITY_EVENT_SOURCE,
     IDENTITY_FUNCTION,
     INGEST_EVENT_SOURCE,
     JOURNEY_EVENTS,
     JOURNEY_TIMER_MINUTES,
     JOURNEYS_FUNCTION,
+    NOTIFICATION_TIMER_MINUTES,
+    NOTIFICATIONS_FUNCTION,
+    NOTIFIED_CASE_EVENTS,
     OPEN311_FUNCTION,
     OPERATOR_CLIENT,
     PROVIDER_ROUTES,
@@ -55,6 +60,11 @@ OPEN311_KEYS_SECRET_ARN = "OPEN311_KEYS_SECRET_ARN"  # noqa: S105 - an environme
 CHANNEL_SECRETS_ARN = "CHANNEL_SECRETS_ARN"
 OPEN311_JURISDICTION_ID = "OPEN311_JURISDICTION_ID"
 SENTIMENT_BACKEND = "SENTIMENT_BACKEND"
+NOTIFY_EMAIL_FROM = "NOTIFY_EMAIL_FROM"
+NOTIFY_SMS_SENDER_ID = "NOTIFY_SMS_SENDER_ID"
+WHATSAPP_API_URL = "WHATSAPP_API_URL"
+NOTIFY_TIMEZONE = "NOTIFY_TIMEZONE"
+NOTIFY_QUIET_HOURS = "NOTIFY_QUIET_HOURS"
 
 # What DynamoDB and KMS allow each kind of function to do; nothing else is granted on the table or key.
 CHANNEL_TABLE_ACTIONS = ("GetItem", "PutItem")
@@ -65,6 +75,7 @@ STEWARDSHIP_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "Batch
 # Case writes are transactions of Put / Update / Delete / ConditionCheck parts on the table.
 CASES_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query")
 CONTEXT_TABLE_ACTIONS = ("GetItem", "Query", "BatchGetItem")
+NOTIFICATIONS_TABLE_ACTIONS = ("GetItem", "PutItem", "ConditionCheckItem", "Query")
 JOURNEYS_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query")
 WRITER_KEY_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
 READER_KEY_ACTIONS = ("Decrypt",)
@@ -73,6 +84,10 @@ TOUCHPOINT_RECORDED_RULE = "TouchpointRecordedToIdentity"
 IDENTITY_EVENTS_RULE = "IdentityEventsToTracker"
 CASE_EVENTS_RULE = "CaseEventsToJourneys"
 JOURNEY_TIMERS_RULE = "JourneyTimers"
+CASE_EVENTS_TO_NOTIFIER_RULE = "CaseEventsToNotifications"
+CONSENT_RULE = "ContactsToNotifications"
+DELIVERY_RULE = "DeliveryReportsToNotifications"
+NOTIFICATION_TIMERS_RULE = "NotificationTimers"
 
 # Reasons for the cdk-nag findings accepted in `VentanillaStack._acknowledge_findings`.
 L1_REASON = (
@@ -141,6 +156,10 @@ SNS_CONFIRM_REASON = (
     "sns:ConfirmSubscription only (no publish, no read): the SES receipt topic is created by the agency, so its "
     "name is not known to this stack; the account is fixed and the function checks HTTP basic auth first."
 )
+SMS_PUBLISH_REASON = (
+    "SMS to a phone number (sns:Publish with PhoneNumber) has no resource ARN to scope to; the same policy denies "
+    "sns:Publish on every topic ARN, so the notifier can send SMS and nothing else through SNS."
+)
 SQS3_REASON = (
     "This queue IS the dead-letter queue (EventBridge rule targets and failed async Lambda invocations); a DLQ "
     "of a DLQ would only move the problem. Messages are kept 14 days (the SQS maximum) for inspection and redrive."
@@ -177,6 +196,7 @@ STEWARDSHIP_ROUTES = (
     ("POST", "/v1/reviews/{review_id}/decision"),
     ("POST", "/v1/citizens/{citizen_id}/merge"),
     ("POST", "/v1/citizens/{citizen_id}/split"),
+    ("PUT", "/v1/citizens/{citizen_id}/preferences"),
 )
 
 
@@ -282,6 +302,7 @@ class VentanillaStack(Stack):
             self.methods.append(self.api.add_route(method, path, stewardship.function))
         self._add_case_functions(operator_key.key_id)
         self._add_journeys()
+        self._add_notifications()
 
         self.monitoring = MonitoringConstruct(
             self,
@@ -331,6 +352,64 @@ class VentanillaStack(Stack):
         self.journey_timers_rule = self.events.schedule(
             JOURNEY_TIMERS_RULE, every=Duration.minutes(JOURNEY_TIMER_MINUTES), function=journeys.function
         )
+
+    def _add_notifications(self) -> None:
+        """The notifier: case events become messages to citizens (SES, SNS SMS, WhatsApp Cloud API)."""
+        config = self.config
+        environment = {
+            TABLE_NAME: self.data.table.table_name,
+            NOTIFY_EMAIL_FROM: config.notify_email_from,
+            WHATSAPP_API_URL: config.whatsapp_api_url,
+            CHANNEL_SECRETS_ARN: self.data.channel_secrets.secret_arn,
+            NOTIFY_TIMEZONE: config.notify_timezone,
+            NOTIFY_QUIET_HOURS: config.notify_quiet_hours,
+            DEFAULT_PHONE_REGION: config.default_phone_region,
+        }
+        if config.notify_sms_sender_id:
+            environment[NOTIFY_SMS_SENDER_ID] = config.notify_sms_sender_id
+        notifier = self._function(
+            NOTIFICATIONS_FUNCTION,
+            "Ventanilla notifier: case status changes to citizens by email, SMS or WhatsApp",
+            environment,
+        )
+        self.data.grant_table(notifier.role, *NOTIFICATIONS_TABLE_ACTIONS, indexes=True)
+        self.data.grant_key(notifier.role, *WRITER_KEY_ACTIONS)
+        self.data.channel_secrets.grant_read(notifier.role)
+        domain = config.notify_email_from.split("@", 1)[1]
+        identity_arn = f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:identity"
+        notifier.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail"],
+                resources=[f"{identity_arn}/{config.notify_email_from}", f"{identity_arn}/{domain}"],
+            )
+        )
+        notifier.role.add_to_principal_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+        notifier.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=["sns:Publish"],
+                resources=[f"arn:{Aws.PARTITION}:sns:*:*:*"],
+            )
+        )
+        self.notifier_rules = [
+            self.events.route(
+                CASE_EVENTS_TO_NOTIFIER_RULE,
+                source=CASES_EVENT_SOURCE,
+                detail_type=NOTIFIED_CASE_EVENTS,
+                function=notifier.function,
+            ),
+            self.events.route(
+                CONSENT_RULE, source=IDENTITY_EVENT_SOURCE, detail_type=CONSENT_EVENTS, function=notifier.function
+            ),
+            self.events.route(
+                DELIVERY_RULE, source=INGEST_EVENT_SOURCE, detail_type=DELIVERY_REPORTED, function=notifier.function
+            ),
+            self.events.schedule(
+                NOTIFICATION_TIMERS_RULE,
+                every=Duration.minutes(NOTIFICATION_TIMER_MINUTES),
+                function=notifier.function,
+            ),
+        ]
 
     def _add_provider_routes(self) -> None:
         """Providers' native formats beside each generic route; Connect contact records also by Kinesis."""
@@ -461,6 +540,7 @@ class VentanillaStack(Stack):
         _acknowledge(self.data.channel_secrets, "AwsSolutions-SMG4", CHANNEL_SECRETS_SMG4_REASON)
         _acknowledge(self.contact_records, "AwsSolutions-KDS3", KDS3_REASON)
         _acknowledge(self.functions[JOURNEYS_FUNCTION].role, "AwsSolutions-IAM5[Resource::*]", COMPREHEND_REASON)
+        _acknowledge(self.functions[NOTIFICATIONS_FUNCTION].role, "AwsSolutions-IAM5[Resource::*]", SMS_PUBLISH_REASON)
         phone_role = self.functions["phone"].role
         for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             _acknowledge(phone_role, f"AwsSolutions-IAM5[Action::{action}]", KMS_DLQ_REASON)

@@ -116,3 +116,20 @@ class JourneySettingsEnv(TableSettings):
 @lru_cache(maxsize=1)
 def get_journey_settings() -> JourneySettingsEnv:
     return JourneySettingsEnv.model_validate(dict(os.environ))
+
+
+class NotificationSettingsEnv(TableSettings):
+    email_from: str = Field(alias="NOTIFY_EMAIL_FROM", min_length=3, description="A verified SES identity")
+    sms_sender_id: str | None = Field(alias="NOTIFY_SMS_SENDER_ID", default=None)
+    whatsapp_api_url: str = Field(alias="WHATSAPP_API_URL", min_length=1)
+    channel_secrets_arn: str = Field(alias="CHANNEL_SECRETS_ARN", min_length=1)
+    timezone: str = Field(alias="NOTIFY_TIMEZONE", default="America/Mexico_City")
+    quiet_hours: str = Field(alias="NOTIFY_QUIET_HOURS", default="22:00-08:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    per_hour: int = Field(alias="NOTIFY_MAX_PER_HOUR", default=3, gt=0)
+    per_day: int = Field(alias="NOTIFY_MAX_PER_DAY", default=10, gt=0)
+    default_phone_region: str = Field(alias="DEFAULT_PHONE_REGION", default="MX", min_length=2, max_length=2)
+
+
+@lru_cache(maxsize=1)
+def get_notification_settings() -> NotificationSettingsEnv:
+    return NotificationSettingsEnv.model_validate(dict(os.environ))

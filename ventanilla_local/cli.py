@@ -3,6 +3,10 @@
 ventanilla up      synthesize, start the embedded runtime, seed the sample, serve until Ctrl-C
 ventanilla keys    print the local per-channel API keys as CHANNEL=KEY lines
 ventanilla synth   synthesize the CDK app into cdk.out
+ventanilla clock   show the running stack's clock, or `clock advance 3d` to run what falls due
+ventanilla dlq     list what was parked in the dead-letter queue, or `dlq redrive` it
+ventanilla outbox  list the messages the running stack sent to citizens (captured, not delivered)
+ventanilla fault   make a provider fail: `fault whatsapp on|off|N`
 """
 
 from __future__ import annotations
@@ -110,6 +114,65 @@ def command_keys(args: argparse.Namespace) -> int:
         return 1
     for client, entry in sorted(json.loads(path.read_text()).items()):
         print(f"{client}={entry['value']}")
+    return 0
+
+
+def _control_url(args: argparse.Namespace, path: str) -> str | None:
+    """The running local stack's control endpoint `path`, or None (with a hint) when nothing runs."""
+    state_dir = Path(args.state_dir) if args.state_dir else project_root() / STATE_DIR
+    state_file = state_dir / "state.json"
+    if not state_file.exists():
+        print("No running local stack: run `ventanilla up` (make up) first.", file=sys.stderr)
+        return None
+    return str(json.loads(state_file.read_text())["api_url"]) + path
+
+
+def command_outbox(args: argparse.Namespace) -> int:
+    """What the running local stack sent to citizens: email and SMS kept by the emulator, WhatsApp by the stand-in."""
+    import requests
+
+    url = _control_url(args, "/__ventanilla/outbox")
+    if url is None:
+        return 1
+    response = requests.get(url, timeout=30)
+    if not response.ok:
+        print(f"outbox: {response.status_code} {response.text}", file=sys.stderr)
+        return 1
+    messages = response.json()["messages"]
+    if args.json:
+        print(json.dumps(messages, ensure_ascii=False, indent=2))
+        return 0
+    if not messages:
+        print("Nothing sent yet.")
+    for message in messages:
+        subject = f" [{message['subject']}]" if message.get("subject") else ""
+        print(f"{message['channel']:<9} {message['to']:<32}{subject}")
+        for line in str(message["body"]).splitlines() or [""]:
+            print(f"    {line}")
+    return 0
+
+
+def command_fault(args: argparse.Namespace) -> int:
+    """Make the running stack's WhatsApp stand-in fail: on (every send), off, or the next N sends."""
+    import requests
+
+    url = _control_url(args, "/__ventanilla/faults")
+    if url is None:
+        return 1
+    mode = args.mode.lower()
+    if mode not in ("on", "off") and not mode.isdigit():
+        print("Say on, off or a number of failures: `ventanilla fault whatsapp 3`.", file=sys.stderr)
+        return 2
+    failures = -1 if mode == "on" else 0 if mode == "off" else int(mode)
+    response = requests.post(url, json={"provider": args.provider, "failures": failures}, timeout=30)
+    if not response.ok:
+        print(f"fault: {response.status_code} {response.text}", file=sys.stderr)
+        return 1
+    state = response.json()["failures"]
+    print(
+        f"{args.provider}: "
+        + ("every send fails" if state < 0 else f"the next {state} sends fail" if state else "working")
+    )
     return 0
 
 
@@ -223,6 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     dead.add_argument("action", nargs="?", choices=("list", "redrive"), default="list")
     dead.add_argument("--state-dir")
     dead.set_defaults(run=command_dlq)
+    outbox = commands.add_parser("outbox", help="list the messages the local stack sent to citizens")
+    outbox.add_argument("--json", action="store_true", help="as JSON")
+    outbox.add_argument("--state-dir")
+    outbox.set_defaults(run=command_outbox)
+    fault = commands.add_parser("fault", help="make a provider of the local stack fail: `fault whatsapp on|off|N`")
+    fault.add_argument("provider", choices=("whatsapp",))
+    fault.add_argument("mode", help="on (every send fails), off, or N (the next N sends fail)")
+    fault.add_argument("--state-dir")
+    fault.set_defaults(run=command_fault)
     for name, help_text, argument, runner in (
         ("import", "load touchpoints in the interchange format (JSON lines), in file order", "file", command_import),
         ("export-links", "write one {touchpoint_id, citizen_id} line per touchpoint", "out", command_export_links),

@@ -67,6 +67,10 @@ class _Bucket:
 
 
 CLOCK_PATH = "/__ventanilla/clock"
+OUTBOX_PATH = "/__ventanilla/outbox"
+FAULTS_PATH = "/__ventanilla/faults"
+LOOPBACK = ("127.0.0.1", "::1")
+JSON = {"Content-Type": "application/json"}
 
 
 class Gateway:
@@ -78,9 +82,13 @@ class Gateway:
         host: str,
         port: int,
         clock: Callable[[timedelta | None], datetime] | None = None,
+        outbox: Callable[[], list[dict[str, Any]]] | None = None,
+        faults: Callable[[str, int], dict[str, Any]] | None = None,
     ) -> None:
         self.template = template
         self._clock = clock
+        self._outbox = outbox
+        self._faults = faults
         self.pools = pools
         self._keys_by_value = {k.value: k for k in keys.values()}
         self._buckets = self._throttles(keys)
@@ -122,8 +130,10 @@ class Gateway:
         path = re.sub(r"/{2,}", "/", url.path)
         if method == "GET" and (path in ("/v1/openapi.json", "/v1/docs") or path.startswith("/v1/docs/")):
             return self._local_page(path)
-        if path == CLOCK_PATH and self._clock is not None and source_ip in ("127.0.0.1", "::1"):
-            return self._clock_page(method, body)
+        if path.startswith("/__ventanilla/") and source_ip in LOOPBACK:
+            local = self._control(method, path, body)
+            if local is not None:
+                return local
         context = {"httpMethod": method, "path": path, "requestId": str(uuid.uuid4())}
         if body is None:
             return self._gateway_response("REQUEST_TOO_LARGE", context, "Request Too Long")
@@ -248,6 +258,21 @@ class Gateway:
         if self._openapi is None:
             self._openapi = build_openapi(self.template, self.pools, self.url)
         return self._openapi
+
+    def _control(self, method: str, path: str, body: bytes | None) -> tuple[int, dict[str, str], bytes] | None:
+        """The local runtime's controls (not part of the API, loopback only): clock, outbox, provider faults."""
+        if path == CLOCK_PATH and self._clock is not None:
+            return self._clock_page(method, body)
+        if path == OUTBOX_PATH and self._outbox is not None and method == "GET":
+            return 200, JSON, json.dumps({"messages": self._outbox()}).encode()
+        if path == FAULTS_PATH and self._faults is not None and method == "POST":
+            try:
+                request = json.loads(body or b"{}")
+                answer = self._faults(str(request.get("provider", "")), int(request.get("failures", 0)))
+            except (ValueError, TypeError, AttributeError) as error:
+                return 400, JSON, json.dumps({"error": str(error)}).encode()
+            return 200, JSON, json.dumps(answer).encode()
+        return None
 
     def _clock_page(self, method: str, body: bytes | None) -> tuple[int, dict[str, str], bytes]:
         """The local runtime's clock (not part of the API): GET reads it, POST {"advance": "3d"} moves it."""

@@ -12,7 +12,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ventanilla_local.emulator import ACCOUNT, REGION, Emulator, Physical
@@ -22,15 +24,14 @@ from ventanilla_local.template import AppTemplate, RuleTarget
 log = logging.getLogger("ventanilla.events")
 
 
-def as_delivered_by_eventbridge(event: dict[str, Any]) -> dict[str, Any]:
-    """Complete the envelope the way EventBridge delivers it to a function (moto leaves out `account`)."""
-    return {
-        "version": "0",
-        "account": ACCOUNT,
-        "region": REGION,
-        "resources": [],
-        **event,
-    }
+def as_delivered_by_eventbridge(event: dict[str, Any], offset: timedelta = timedelta()) -> dict[str, Any]:
+    """Complete the envelope the way EventBridge delivers it to a function (moto leaves out `account`), its time
+    on the runtime's clock (real time plus what `ventanilla clock advance` added)."""
+    delivered = {"version": "0", "account": ACCOUNT, "region": REGION, "resources": [], **event}
+    if offset and isinstance(event.get("time"), str):
+        moment = datetime.fromisoformat(event["time"].replace("Z", "+00:00")) + offset
+        delivered["time"] = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return delivered
 
 
 class EventPump:
@@ -42,7 +43,9 @@ class EventPump:
         inboxes: dict[str, str],
         pools: dict[str, FunctionPool],
         retry_delay: float = 0.2,
+        clock_offset: Callable[[], timedelta] = timedelta,
     ) -> None:
+        self._clock_offset = clock_offset
         self._sqs = emulator.client("sqs")
         self._physical = physical
         self._pools = pools
@@ -108,7 +111,7 @@ class EventPump:
 
     def _deliver(self, queue_url: str, target: RuleTarget, message: dict[str, Any]) -> None:
         try:
-            event = as_delivered_by_eventbridge(json.loads(message["Body"]))
+            event = as_delivered_by_eventbridge(json.loads(message["Body"]), self._clock_offset())
             pool = self._pools[target.function]
             attempts = 1 + pool.spec.max_retries
             error: Exception | None = None

@@ -9,6 +9,7 @@ import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from ventanilla_local.emulator import Emulator, Physical, provision, wire_rules
 from ventanilla_local.functions import FunctionPool
 from ventanilla_local.gateway import Gateway, LocalKey
+from ventanilla_local.outbox import WhatsAppStub, emulator_messages
 from ventanilla_local.pump import EventPump
 from ventanilla_local.scheduler import Scheduler
 from ventanilla_local.streams import StreamPoller, start_pollers
@@ -70,6 +72,7 @@ class LocalRuntime:
         self.pump: EventPump | None = None
         self.pollers: list[StreamPoller] = []
         self.scheduler: Scheduler | None = None
+        self.whatsapp = WhatsAppStub()  # always on the loopback
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -82,17 +85,32 @@ class LocalRuntime:
             self.physical.refs[logical_id] = key.key_id
         self.open311_key = self._register_open311_key()
         self.provider_secrets = self._seed_provider_secrets()
+        self.whatsapp.access_token = self.provider_secrets.get("whatsapp_access_token", "")
+        self.whatsapp.phone_number_id = self.provider_secrets.get("whatsapp_phone_number_id", "")
+        self.whatsapp.start()
+        self._verify_email_senders()
         for logical_id, spec in self.template.functions.items():
             self.pools[logical_id] = FunctionPool(
                 spec, self.function_environment(logical_id), self.state_dir / "logs", self.concurrency
             )
         inboxes = wire_rules(self.template, self.emulator, self.prefix, self.physical)
-        self.pump = EventPump(self.template, self.emulator, self.physical, inboxes, self.pools)
+        self.scheduler = Scheduler(self.template, self.pools)
+        self.pump = EventPump(
+            self.template, self.emulator, self.physical, inboxes, self.pools, clock_offset=self.scheduler.offset
+        )
         self.pump.start()
         self.pollers = start_pollers(self.template, self.emulator, self.physical, self.pools)
-        self.scheduler = Scheduler(self.template, self.pools)
         self.scheduler.start()
-        self.gateway = Gateway(self.template, self.pools, self.keys, self.host, self.port, clock=self.advance_clock)
+        self.gateway = Gateway(
+            self.template,
+            self.pools,
+            self.keys,
+            self.host,
+            self.port,
+            clock=self.advance_clock,
+            outbox=self.outbox,
+            faults=self.fault,
+        )
         self.gateway.start()
         self._write_state()
         return self
@@ -109,6 +127,7 @@ class LocalRuntime:
             self.scheduler.stop()
         for pool in self.pools.values():
             pool.stop()
+        self.whatsapp.stop()
         self.emulator.stop()
         (self.state_dir / "state.json").unlink(missing_ok=True)
 
@@ -142,6 +161,8 @@ class LocalRuntime:
         environment.update({name: str(self.physical.resolve(value)) for name, value in spec.environment.items()})
         if "SENTIMENT_BACKEND" in environment:
             environment["SENTIMENT_BACKEND"] = "local"  # the emulator's Comprehend returns canned answers
+        if "WHATSAPP_API_URL" in environment:
+            environment["WHATSAPP_API_URL"] = self.whatsapp.url  # the local stand-in for the Cloud API
         return environment
 
     def warm(self) -> None:
@@ -178,6 +199,26 @@ class LocalRuntime:
             SecretId=self.physical.refs[secret_id], SecretString=json.dumps(values)
         )
         return values
+
+    def _verify_email_senders(self) -> None:
+        """Verify each function's NOTIFY_EMAIL_FROM in the emulator's SES, as the agency verifies it in AWS."""
+        ses = self.emulator.client("ses")
+        for spec in self.template.functions.values():
+            sender = spec.environment.get("NOTIFY_EMAIL_FROM")
+            if isinstance(sender, str):
+                ses.verify_email_identity(EmailAddress=sender)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every message the stack sent to citizens: email and SMS from the emulator, WhatsApp from the stand-in."""
+        messages = emulator_messages(self.emulator.endpoint, self.emulator.external) + self.whatsapp.sent()
+        return [asdict(m) for m in messages]
+
+    def fault(self, provider: str, failures: int) -> dict[str, Any]:
+        """Make the next `failures` sends of a provider fail (-1: all of them until 0)."""
+        if provider != "whatsapp":
+            raise ValueError("only the WhatsApp stand-in can be told to fail (SES and SNS are the emulator's)")
+        self.whatsapp.fail(failures)
+        return {"provider": provider, "failures": self.whatsapp.failing}
 
     def _register_open311_key(self) -> str | None:
         """A local Open311 client key (kept in keys.json), its SHA-256 put in the Open311Keys secret as an

@@ -71,6 +71,10 @@ class Scheduler:
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
 
+    def offset(self) -> timedelta:
+        """How far the clock was advanced: every event the pump delivers is stamped with it too."""
+        return self._offset
+
     def start(self) -> None:
         if self._specs:
             self._thread.start()

@@ -11,7 +11,7 @@ from shared.config import get_identity_settings
 from shared.identity.engine import IdentityEngine
 from shared.identity.factory import build_engine
 from shared.models.events import TouchpointRecorded
-from shared.observability import logger, metrics, tracer
+from shared.observability import count_alone, logger, metrics, tracer
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +27,8 @@ def lambda_handler(event: TouchpointRecorded, context: LambdaContext) -> dict[st
     resolution = get_engine().resolve(event.touchpoint_id, correlation_id=event.correlation_id)
     metrics.add_dimension(name="channel", value=event.channel.value)
     metrics.add_metric(name=f"Identity_{resolution.outcome}", unit=MetricUnit.Count, value=1)
+    if resolution.review is not None:  # the review queue's inflow (its outflow: ReviewsDecided, stewardship)
+        count_alone("ReviewsOpened")
     if resolution.merges:
         metrics.add_metric(name="Identity_merges", unit=MetricUnit.Count, value=len(resolution.merges))
     rule = resolution.link.rule if resolution.link else None

@@ -24,10 +24,12 @@ from shared.journeys.service import JourneyService
 from shared.models.events import (
     CaseClosed,
     CaseOpened,
+    CaseStalled,
     CaseStatusChanged,
     CaseStepCompleted,
     CaseTouchpointAttached,
     JourneySignal,
+    SlaBreached,
 )
 from shared.observability import logger, metrics, tracer
 from shared.repositories.cases import DynamoDBCaseRepository
@@ -37,6 +39,7 @@ from shared.repositories.measures import DynamoDBMeasureRepository
 from shared.repositories.touchpoints import DynamoDBTouchpointRepository
 
 SCHEDULED = "Scheduled Event"
+HIGH_PRIORITY_STALLED = "HighPriorityCaseStalled"
 MOVES = {e.detail_type(): e for e in (CaseOpened, CaseStepCompleted, CaseStatusChanged, CaseClosed)}
 
 
@@ -71,6 +74,9 @@ def _scorer(backend: str) -> SentimentScorer:
 def _count(signals: list[JourneySignal]) -> None:
     for signal in signals:
         metrics.add_metric(name=signal.detail_type(), unit=MetricUnit.Count, value=1)
+        procedure = get_catalogue().find(signal.procedure)
+        if isinstance(signal, CaseStalled | SlaBreached) and procedure is not None and procedure.priority == "high":
+            metrics.add_metric(name=HIGH_PRIORITY_STALLED, unit=MetricUnit.Count, value=1)  # operators are alerted
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.correlation_id")

@@ -16,6 +16,7 @@ def to_touchpoint(request: MobileTouchpointRequest) -> Touchpoint:
         source_message_id=request.event_id,
         citizen=person.to_claims(login_subject=request.login_subject),
         case=request.case,
+        language=request.language,
         details={
             "action": request.action.value,
             "screen": request.screen,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
@@ -61,3 +62,6 @@ class MobileTouchpointRequest(ChannelRequest):
     screen: ShortText | None = Field(default=None, description="Name of the app screen where the event happened")
     person: PersonDetails | None = Field(default=None, description="What the user typed into the form")
     case: CaseRef | None = None
+    language: (
+        Annotated[str, Field(pattern=r"^[a-z]{2}$", description="The app's language (the user's choice)")] | None
+    ) = None

@@ -39,6 +39,7 @@ def to_touchpoint(request: OfficeTouchpointRequest) -> Touchpoint:
         citizen=person.to_claims(national_id=_national_id(request)),
         case=request.case,
         text=text or None,
+        language=request.language,
         details={
             "office_id": request.office_id,
             "office_name": request.office_name,

@@ -83,3 +83,6 @@ class OfficeTouchpointRequest(ChannelRequest):
     outcome: VisitOutcome | None = None
     notes: MessageText | None = Field(default=None, description="The clerk's notes")
     case: CaseRef | None = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$", description="Language the citizen was served in")] | None = (
+        None
+    )

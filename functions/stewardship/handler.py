@@ -1,12 +1,13 @@
 """Data stewardship: review tasks, manual merges and splits.
 
 GET /v1/reviews · POST /v1/reviews/{review_id}/decision · POST /v1/citizens/{citizen_id}/merge ·
-POST /v1/citizens/{citizen_id}/split
+POST /v1/citizens/{citizen_id}/split · PUT /v1/citizens/{citizen_id}/preferences
 """
 
 from functools import lru_cache
 from typing import Annotated, Any
 
+import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,12 +21,14 @@ from functions.stewardship.models import (
 )
 from shared.api import api_key_guard, create_resolver
 from shared.config import get_stewardship_settings
-from shared.exceptions import ValidationFailedError
+from shared.exceptions import NotFoundError, ValidationFailedError
 from shared.identity.engine import IdentityEngine
 from shared.identity.factory import build_engine
 from shared.models.citizen import MergeRecord, ReviewTask
 from shared.models.events import CitizensMerged
-from shared.observability import logger, metrics, tracer
+from shared.models.notification import Preferences
+from shared.observability import count_alone, logger, metrics, tracer
+from shared.repositories.notifications import DynamoDBNotificationRepository
 
 app = create_resolver(guards=[api_key_guard(lambda: get_stewardship_settings().operator_api_key_id, "operators")])
 
@@ -56,6 +59,7 @@ def handle_decide_review(
         chosen_citizen_id=request.citizen_id,
         reason=request.reason,
     )
+    count_alone("ReviewsDecided")  # the review queue's outflow
     logger.info("review decided", extra={"review_id": review_id, "decision": request.decision})
     return decided
 
@@ -86,6 +90,27 @@ def handle_split_citizen(
     undone, survivor, restored = engine.split(request.merge_id, reason=request.reason, actor=request.actor)
     logger.info("citizen split", extra={"merge_id": request.merge_id})
     return SplitResponse(merge=undone, citizen_id=survivor, restored_citizen_id=restored)
+
+
+@app.put(
+    "/v1/citizens/<citizen_id>/preferences",
+    summary="How the citizen wants to be told about their cases: a channel (email, sms, whatsapp) and a language",
+    tags=["stewardship"],
+)
+@tracer.capture_method
+def handle_set_preferences(
+    citizen_id: Annotated[str, Path(pattern=r"^cit-[0-9a-f]{32}$")], request: Annotated[Preferences, Body()]
+) -> Preferences:
+    engine = get_engine()
+    record = engine.identity.get(citizen_id)
+    if record is None:
+        raise NotFoundError(f"citizen {citizen_id} not found")
+    survivor = record.merged_into or record.citizen_id  # preferences belong to the person, kept on the survivor
+    DynamoDBNotificationRepository(boto3.client("dynamodb"), get_stewardship_settings().table_name).set_preferences(
+        survivor, request
+    )
+    logger.info("preferences set", extra={"channel": request.channel, "language": request.language})
+    return request
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -55,3 +55,6 @@ class WebTouchpointRequest(ChannelRequest):
     page: PagePath | None = Field(default=None, description="Path of the page where the event happened")
     person: PersonDetails | None = Field(default=None, description="What the visitor typed into the form")
     case: CaseRef | None = None
+    language: (
+        Annotated[str, Field(pattern=r"^[a-z]{2}$", description="The portal's language (the visitor's choice)")] | None
+    ) = None

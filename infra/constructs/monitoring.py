@@ -18,6 +18,9 @@ from infra.constructs.function import METRICS_NAMESPACE
 
 SIGNALS = ("ChannelSwitched", "RepeatContact", "CaseStalled", "SlaBreached", "CaseAbandoned", "NegativeSentiment")
 SLA_COMPLIANCE_TARGET = 0.9
+REVIEW_GROWTH_PER_DAY = 25
+HIGH_PRIORITY_STALLED = "HighPriorityCaseStalled"
+NOTIFICATION_STATES = ("sent", "deferred", "unreachable")  # emitted by functions/journeys/handler.py
 PERIOD = Duration.hours(1)
 
 
@@ -52,18 +55,36 @@ class MonitoringConstruct(Construct):
         alert = actions.SnsAction(self.alerts)
         journeys = {"service": "ventanilla-journeys"}
 
-        dlq = cloudwatch.Alarm(
-            self,
+        def alarm(
+            alarm_id: str,
+            metric: cloudwatch.IMetric,
+            threshold: float,
+            description: str,
+            below: bool = False,
+        ) -> cloudwatch.Alarm:
+            """One alarm to the operator topic: at or above `threshold` (or `below` it), missing data is fine."""
+            created = cloudwatch.Alarm(
+                self,
+                alarm_id,
+                alarm_description=description,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+                if below
+                else cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            created.add_alarm_action(alert)
+            return created
+
+        dlq = alarm(
             "DeadLetterQueueNotEmpty",
-            alarm_description="Events or records were parked after their retries: `ventanilla dlq list` locally, "
-            "the SQS console in AWS; fix the cause, then redrive",
-            metric=dead_letter_queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5)),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            dead_letter_queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5)),
+            1,
+            "Events or records were parked after their retries: `ventanilla dlq list` locally, the SQS console in "
+            "AWS; fix the cause, then redrive",
         )
-        dlq.add_alarm_action(alert)
 
         day = Duration.days(1)
         breaches, steps = _metric("SlaBreached", journeys, period=day), _metric("StepsCompleted", journeys, period=day)
@@ -73,31 +94,51 @@ class MonitoringConstruct(Construct):
             label="SLA compliance",
             period=day,
         )
-        sla = cloudwatch.Alarm(
-            self,
+        sla = alarm(
             "SlaComplianceBelowTarget",
-            alarm_description=f"Less than {SLA_COMPLIANCE_TARGET:.0%} of case steps finished within their SLA today",
-            metric=compliance,
-            threshold=SLA_COMPLIANCE_TARGET,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            compliance,
+            SLA_COMPLIANCE_TARGET,
+            f"Less than {SLA_COMPLIANCE_TARGET:.0%} of case steps finished within their SLA today",
+            below=True,
         )
-        sla.add_alarm_action(alert)
+
+        breached = alarm(
+            "SlaBreaches",
+            _metric("SlaBreached", journeys),
+            1,
+            "A case step went past its SLA in the last hour: see the SlaBreached signals on the bus / timelines",
+        )
+        stalled = alarm(
+            "HighPriorityCasesStalled",
+            _metric(HIGH_PRIORITY_STALLED, journeys),
+            1,
+            "A high-priority case (the catalogue's `priority: high`) stalled or breached its SLA in the last hour",
+        )
+        growth = cloudwatch.MathExpression(
+            expression="opened - decided",
+            using_metrics={
+                "opened": _metric("ReviewsOpened", {"service": "ventanilla-identity"}, period=day),
+                "decided": _metric("ReviewsDecided", {"service": "ventanilla-stewardship"}, period=day),
+            },
+            label="Review queue growth (opened - decided, daily)",
+            period=day,
+        )
+        reviews = alarm(
+            "ReviewQueueGrowing",
+            growth,
+            REVIEW_GROWTH_PER_DAY,
+            f"The identity review queue grew by {REVIEW_GROWTH_PER_DAY}+ tasks today: more grey-band matches than "
+            "operators decide (GET /v1/reviews)",
+        )
 
         errors = []
         for name, function in functions.items():
-            alarm = cloudwatch.Alarm(
-                self,
+            alarm(
                 f"{name.capitalize()}Errors",
-                alarm_description=f"The {name} function is failing (retries and the dead-letter queue follow)",
-                metric=function.metric_errors(period=Duration.minutes(5)),
-                threshold=5,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                function.metric_errors(period=Duration.minutes(5)),
+                5,
+                f"The {name} function is failing (retries and the dead-letter queue follow)",
             )
-            alarm.add_alarm_action(alert)
             errors.append(function.metric_errors(period=PERIOD))
 
         self.dashboard = cloudwatch.Dashboard(self, "Journeys", default_interval=Duration.days(7))
@@ -111,8 +152,16 @@ class MonitoringConstruct(Construct):
         )
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(title="SLA compliance (daily)", left=[compliance], width=8),
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=[dlq, sla], width=8),
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=[dlq, sla, breached, stalled, reviews], width=8),
             cloudwatch.GraphWidget(title="Function errors", left=errors, width=8),
+        )
+        notifier = {"service": "ventanilla-notifications"}
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Citizen notifications (sent, deferred by quiet hours or rate limit, unreachable)",
+                left=[_metric(f"Notifications_{state}", notifier) for state in NOTIFICATION_STATES],
+                width=24,
+            )
         )
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(

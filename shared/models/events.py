@@ -39,6 +39,18 @@ class TouchpointRecorded(DomainEvent):
     occurred_at: datetime
 
 
+class DeliveryReported(DomainEvent):
+    """A provider's report on a message Ventanilla sent (delivered, read, failed...)."""
+
+    SOURCE: ClassVar[str] = "ventanilla.ingest"
+
+    provider: str
+    provider_message_id: str
+    status: str
+    at: datetime
+    error: str | None = None
+
+
 class CitizenResolved(DomainEvent):
     SOURCE: ClassVar[str] = "ventanilla.identity"
 

@@ -7,7 +7,7 @@ JSON Schema generated from it (shared/catalogue/procedure.schema.json), when the
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -98,6 +98,10 @@ class Procedure(_Model):
         "and {documents} are filled in"
     )
     attributes: tuple[Attribute, ...] = ()
+    priority: Literal["normal", "high"] = Field(
+        default="normal",
+        description="high: a stalled case alerts operators at once (e.g. social benefits people live on)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Procedure:

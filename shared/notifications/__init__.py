@@ -1,6 +1,6 @@
 """Citizen notifications, the pure core: templates kept as data and the decisions made before sending.
 
-The notifications function (wired to the bus and to SES, SNS and the WhatsApp Cloud API elsewhere) asks, for
+The notifications function (functions/notifications, over service.py and senders.py) asks, for
 each case event: which notification (`kind_for`), with which id (`notification_id`), on which channel
 (`choose_channel`, honouring opt-outs read with `is_opt_out` / `is_opt_in`), when (`quiet_hours_delay`), whether
 it is one too many (`within_rate_limit`), and with which words (`render`, over `case_values`).

@@ -120,6 +120,18 @@ def _index_items(
     ] + [{"pk": f"BLK#{b}", "sk": _cit(citizen_id), "type": "block", "citizen_id": citizen_id} for b in blocks]
 
 
+def timeline_item(citizen_id: str, entry: TimelineEntry, link: LinkExplanation) -> dict[str, Any]:
+    """The item of one timeline entry: the same entry (time and id) always has the same key."""
+    occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return {
+        "pk": _cit(citizen_id),
+        "sk": f"{TIMELINE}{occurred}#{entry.touchpoint_id}",
+        "type": "timeline",
+        "entry": entry.model_dump_json(exclude_none=True),
+        "link": link.model_dump_json(),
+    }
+
+
 def _record(item: dict[str, Any]) -> CitizenRecord:
     return CitizenRecord.model_validate_json(item["record"])
 
@@ -258,17 +270,9 @@ class DynamoDBIdentityRepository:
         self.add_entry(citizen_id, entry, link)
 
     def add_entry(self, citizen_id: str, entry: TimelineEntry, link: LinkExplanation) -> None:
-        """One timeline entry (a touchpoint, or a journey signal about one of the citizen's cases)."""
-        occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        item = {
-            "pk": _cit(citizen_id),
-            "sk": f"{TIMELINE}{occurred}#{entry.touchpoint_id}",
-            "type": "timeline",
-            "entry": entry.model_dump_json(exclude_none=True),
-            "link": link.model_dump_json(),
-        }
+        """One timeline entry (a touchpoint, a journey signal or a notification about the citizen's cases)."""
         with translate_errors():
-            self._client.put_item(TableName=self._table, Item=serialise(item))
+            self._client.put_item(TableName=self._table, Item=serialise(timeline_item(citizen_id, entry, link)))
 
     def timeline(self, citizen_ids: Sequence[str], limit: int, cursor: str | None = None) -> TimelinePage:
         """Newest first across the partitions of a survivor and the records merged into it.

@@ -17,6 +17,7 @@ from shared.events import EventPublisher
 from shared.exceptions import DuplicateMismatchError
 from shared.ingest.service import record_touchpoint
 from shared.models.delivery import DeliveryStatus
+from shared.models.events import DeliveryReported
 from shared.models.touchpoint import Touchpoint
 from shared.repositories.deliveries import DeliveryRepository
 from shared.repositories.touchpoints import TouchpointRepository
@@ -76,6 +77,20 @@ def record_webhook(
     for status in parsed.statuses:
         deliveries.record(status)
         report.statuses += 1
+    if parsed.statuses:  # the notifier shows the new state on the citizen's timeline
+        publisher.publish(
+            [
+                DeliveryReported(
+                    provider=s.provider,
+                    provider_message_id=s.provider_message_id,
+                    status=s.status,
+                    at=s.at,
+                    error=s.error,
+                    correlation_id=correlation_id,
+                )
+                for s in parsed.statuses
+            ]
+        )
     return report
 
 

@@ -15,6 +15,8 @@ SECRET_NAMES = (
     "twilio_auth_token",
     "ses_basic_user",
     "ses_basic_password",
+    "whatsapp_access_token",
+    "whatsapp_phone_number_id",
 )
 MAX_AGE_SECONDS = 300
 

@@ -186,6 +186,7 @@ def test_openapi_document_covers_every_route_with_examples(ventanilla: Running) 
         "/v1/citizens/{citizen_id}/identity",
         "/v1/citizens/{citizen_id}/merge",
         "/v1/citizens/{citizen_id}/split",
+        "/v1/citizens/{citizen_id}/preferences",
         "/v1/reviews",
         "/v1/reviews/{review_id}/decision",
         "/v1/procedures",

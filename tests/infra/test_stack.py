@@ -22,6 +22,7 @@ from infra.config import (
     IDENTITY_FUNCTION,
     INGEST_EVENT_SOURCE,
     JOURNEYS_FUNCTION,
+    NOTIFICATIONS_FUNCTION,
     OPEN311_FUNCTION,
     OPERATOR_CLIENT,
     STEWARDSHIP_FUNCTION,
@@ -70,6 +71,8 @@ def _actions_of_function(synthesized: Synthesized, name: str) -> set[str]:
     role_id = _functions(synthesized)[name][1]["Properties"]["Role"]["Fn::GetAtt"][0]
     actions: set[str] = set()
     for statement in _statements_of_role(synthesized, role_id):
+        if statement["Effect"] == "Deny":  # a guard rail (the notifier may not publish to topics)
+            continue
         assert statement["Effect"] == "Allow"
         action = statement["Action"]
         actions.update([action] if isinstance(action, str) else action)
@@ -106,7 +109,7 @@ def _integration_function_id(method_props: dict[str, Any]) -> str:
 
 def test_a_function_per_channel_plus_identity_read_stewardship_and_cases(synthesized: Synthesized) -> None:
     assert sorted(_functions(synthesized)) == sorted(ALL_FUNCTIONS)
-    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 8 == 16
+    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 9 == 17
     assert not [r for r in synthesized.resources.values() if r["Type"].startswith("Custom::")]
     assert not synthesized.of_type("AWS::CloudFormation::CustomResource")
 
@@ -208,8 +211,9 @@ def test_citizens_permissions_are_read_only(synthesized: Synthesized) -> None:
 
 
 def test_only_resourceless_apis_use_a_wildcard_resource(synthesized: Synthesized) -> None:
-    # X-Ray, and Comprehend's DetectSentiment for the journey monitor: neither has resources to scope to
-    allowed = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "comprehend:DetectSentiment"}
+    # X-Ray, Comprehend's DetectSentiment for the journey monitor and SMS to a phone number (sns:Publish, with
+    # every topic denied) for the notifier: none has a resource to scope to
+    allowed = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "comprehend:DetectSentiment", "sns:Publish"}
     for policy in synthesized.of_type("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             if statement["Resource"] == "*":
@@ -255,6 +259,7 @@ def test_every_method_is_validated_and_routes_are_exactly_these(synthesized: Syn
         ("POST", "/v1/reviews/{review_id}/decision"),
         ("POST", "/v1/citizens/{citizen_id}/merge"),
         ("POST", "/v1/citizens/{citizen_id}/split"),
+        ("PUT", "/v1/citizens/{citizen_id}/preferences"),
         ("GET", "/v1/procedures"),
         ("POST", "/v1/cases"),
         ("GET", "/v1/cases/{reference}"),
@@ -312,7 +317,7 @@ def test_provider_secrets_start_empty_and_only_provider_channels_read_them(synth
         for name in ALL_FUNCTIONS
         if "CHANNEL_SECRETS_ARN" in _functions(synthesized)[name][1]["Properties"]["Environment"]["Variables"]
     }
-    assert readers == {"messaging", "email", "social"}
+    assert readers == {"messaging", "email", "social", "notifications"}  # the notifier: the WhatsApp token
 
 
 def test_stage(synthesized: Synthesized) -> None:
@@ -625,7 +630,40 @@ def test_operators_are_alerted_on_parked_events_sla_compliance_and_failing_funct
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
     names = {a["Properties"].get("MetricName") for a in alarms}
     assert "ApproximateNumberOfMessagesVisible" in names and "Errors" in names
-    (sla,) = [a for a in alarms if a["Properties"].get("Metrics")]
-    assert sla["Properties"]["ComparisonOperator"] == "LessThanThreshold" and sla["Properties"]["Threshold"] == 0.9
+    by_id = {lid: a["Properties"] for lid, a in synthesized.of_type("AWS::CloudWatch::Alarm").items()}
+    (sla,) = [a for lid, a in by_id.items() if lid.startswith("MonitoringSlaComplianceBelowTarget")]
+    assert sla["ComparisonOperator"] == "LessThanThreshold" and sla["Threshold"] == 0.9
+    # SLA breaches, stalled high-priority cases and a growing review queue alert operators too
+    assert {"SlaBreached", "HighPriorityCaseStalled"} <= names
+    (reviews,) = [a for lid, a in by_id.items() if lid.startswith("MonitoringReviewQueueGrowing")]
+    assert reviews["Threshold"] == 25
+    assert {m.get("Expression") for m in reviews["Metrics"]} >= {"opened - decided"}
     assert len([a for a in alarms if a["Properties"].get("MetricName") == "Errors"]) == len(ALL_FUNCTIONS)
     assert len(synthesized.of_type("AWS::CloudWatch::Dashboard")) == 1
+
+
+def test_the_notifier_sends_as_the_agency_only_and_is_fed_by_case_consent_and_delivery_events(
+    synthesized: Synthesized,
+) -> None:
+    notifier_id = _function_id(synthesized, NOTIFICATIONS_FUNCTION)
+    notifier_arn = {"Fn::GetAtt": [notifier_id, "Arn"]}
+    rules = [r["Properties"] for r in synthesized.of_type("AWS::Events::Rule").values()]
+    patterns = [p["EventPattern"] for p in rules if p["Targets"][0]["Arn"] == notifier_arn and "EventPattern" in p]
+    assert {
+        "source": ["ventanilla.cases"],
+        "detail-type": ["CaseOpened", "CaseStatusChanged", "CaseClosed"],
+    } in patterns
+    assert {"source": ["ventanilla.identity"], "detail-type": ["CitizenResolved"]} in patterns
+    assert {"source": ["ventanilla.ingest"], "detail-type": ["DeliveryReported"]} in patterns
+    (schedule,) = [p for p in rules if p["Targets"][0]["Arn"] == notifier_arn and "ScheduleExpression" in p]
+    assert schedule["ScheduleExpression"] == "rate(5 minutes)" and "DeadLetterConfig" in schedule["Targets"][0]
+    role_id = _functions(synthesized)[NOTIFICATIONS_FUNCTION][1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = _statements_of_role(synthesized, role_id)
+    (ses,) = [s for s in statements if s["Action"] == "ses:SendEmail"]
+    assert all("identity/" in json.dumps(r) for r in ses["Resource"])  # only as the configured sender
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Action"] == "sns:Publish" and "sns:*:*:*" in json.dumps(deny["Resource"])  # no topic, only SMS
+    actions = _actions_of_function(synthesized, NOTIFICATIONS_FUNCTION)
+    assert not actions & {"dynamodb:Scan", "dynamodb:DeleteItem", "events:PutEvents"}
+    variables = _functions(synthesized)[NOTIFICATIONS_FUNCTION][1]["Properties"]["Environment"]["Variables"]
+    assert variables["NOTIFY_QUIET_HOURS"] == "22:00-08:00" and variables["WHATSAPP_API_URL"].startswith("https://")
