@@ -4,12 +4,13 @@ Case events (CaseTouchpointAttached, CaseOpened, CaseStepCompleted, CaseStatusCh
 state, timers and signals; the scheduled rule's "Scheduled Event" -> the timers due at the event's time.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,6 +19,7 @@ from shared.cases.factory import build_case_service
 from shared.catalogue import get_catalogue
 from shared.config import get_journey_settings
 from shared.events import EventBridgePublisher
+from shared.journeys.measures import UNKNOWN, Fact
 from shared.journeys.rules import JourneySettings
 from shared.journeys.sentiment import ComprehendScorer, LocalLexiconScorer, SentimentScorer
 from shared.journeys.service import JourneyService
@@ -56,12 +58,30 @@ def get_service() -> JourneyService:
         publisher=EventBridgePublisher(boto3.client("events"), settings.event_bus_name),
         touchpoints=DynamoDBTouchpointRepository(dynamodb, settings.table_name),
         scorer=_scorer(settings.sentiment_backend),
-        measures=DynamoDBMeasureRepository(dynamodb, settings.table_name).add,
+        measures=_also_as_metrics(DynamoDBMeasureRepository(dynamodb, settings.table_name).add),
         settings=JourneySettings(
             repeat_window=timedelta(hours=settings.repeat_window_hours),
             abandon_after=timedelta(days=settings.abandon_after_days),
         ),
     )
+
+
+METRIC_DIMENSIONS = ("channel", "procedure", "region")  # language stays in the aggregates (the metrics API)
+
+
+def _also_as_metrics(write: Callable[[Fact], None]) -> Callable[[Fact], None]:
+    """Each measured fact goes to the daily aggregates and, as CloudWatch embedded metrics, to the dashboard:
+    one metric per counter, with the channel, procedure and region it belongs to."""
+
+    def measure(fact: Fact) -> None:
+        write(fact)
+        for name, value in fact.adds.items():
+            unit = MetricUnit.Count if name != "resolution_hours" else MetricUnit.NoUnit
+            with single_metric(name=f"Journey_{name}", unit=unit, value=value) as metric:
+                for dimension in METRIC_DIMENSIONS:
+                    metric.add_dimension(name=dimension, value=fact.groups.get(dimension) or UNKNOWN)
+
+    return measure
 
 
 def _scorer(backend: str) -> SentimentScorer:

@@ -155,6 +155,33 @@ class MonitoringConstruct(Construct):
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=[dlq, sla, breached, stalled, reviews], width=8),
             cloudwatch.GraphWidget(title="Function errors", left=errors, width=8),
         )
+
+        def by_channel(metric: str, label: str) -> cloudwatch.MathExpression:
+            """The journeys function's per-fact metric, summed per channel (over procedures and regions)."""
+            return cloudwatch.MathExpression(
+                expression=f"SEARCH('{{{METRICS_NAMESPACE},channel,procedure,region,service}} "
+                f"MetricName=\"{metric}\"', 'Sum', 86400)",
+                using_metrics={},
+                label=label,
+                period=day,
+            )
+
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Hours to resolution by channel, procedure and region (daily sum; divide by cases resolved)",
+                left=[by_channel("Journey_resolution_hours", "hours")],
+                right=[by_channel("Journey_cases_resolved", "resolved")],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="Repeat contacts and channel switches by channel, procedure and region",
+                left=[
+                    by_channel("Journey_repeat_contacts", "repeat"),
+                    by_channel("Journey_channel_switches", "switch"),
+                ],
+                width=12,
+            ),
+        )
         notifier = {"service": "ventanilla-notifications"}
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
