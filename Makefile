@@ -9,7 +9,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 # cdk.json runs `python3 app.py`: make it the project's interpreter.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install up keys synth deploy lint test test-unit test-infra test-integration test-e2e test-localstack bench-identity clean
+.PHONY: install up keys synth deploy lint test browser test-unit test-infra test-integration test-e2e test-localstack bench-identity clean
 
 install: $(STAMP) node_modules/.installed
 
@@ -36,16 +36,22 @@ synth: install
 
 ## Deploy to the AWS account in your credentials (run `npx cdk bootstrap` once per account/region).
 deploy: install
-	npx cdk deploy
+	npx cdk deploy --all
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app.py infra shared functions ventanilla_local benchmarks
 
-## The whole suite: lint, unit, infra, integration and end-to-end tests.
-test: lint
+## The whole suite: lint, unit, infra, integration, end-to-end and browser tests.
+test: lint browser
 	$(BIN)/pytest -m "unit or infra or integration or e2e"
+
+## The Debian chromium the console's browser tests drive (Playwright's own browser download needs the internet).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 test-unit: install
 	$(BIN)/pytest -m unit
@@ -56,7 +62,7 @@ test-infra: install
 test-integration: install
 	$(BIN)/pytest -m integration
 
-test-e2e: install
+test-e2e: install browser
 	$(BIN)/pytest -m e2e
 
 ## Integration and e2e tests against LocalStack (needs a Docker engine; not available on CI here).

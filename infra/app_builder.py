@@ -1,4 +1,4 @@
-"""Builds the CDK app (config from context, the one stack, cdk-nag); shared by app.py and the tests."""
+"""Builds the CDK app (config from context, the backend and console stacks, cdk-nag); shared by app.py and tests."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from console.build import build as build_console
 from infra.catalogue import validate_catalogue
 from infra.config import CONTEXT_ENV_SELECTOR, CONTEXT_ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
+from infra.console_stack import CONSOLE_STACK_ID, ConsoleStack
 from infra.stack import STACK_ID, VentanillaStack
 
 
@@ -22,7 +24,8 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
         app.node.try_get_context(CONTEXT_ENVIRONMENTS), app.node.try_get_context(CONTEXT_ENV_SELECTOR)
     )
     validate_catalogue()  # a bad procedure file fails synth, naming the file
-    VentanillaStack(app, STACK_ID, config=config)
+    backend = VentanillaStack(app, STACK_ID, config=config)
+    ConsoleStack(app, CONSOLE_STACK_ID, config=config, backend=backend, console_dir=build_console())
     # Every unacknowledged AwsSolutions finding fails synthesis.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app

@@ -144,6 +144,11 @@ class EnvironmentConfig(BaseModel):
     whatsapp_api_url: str = Field(default="https://graph.facebook.com/v21.0", pattern=r"^https://")
     notify_timezone: str = Field(default="America/Mexico_City", min_length=1)
     notify_quiet_hours: str = Field(default="22:00-08:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    operator_auth_domain: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+        description="Cognito domain prefix for operators' token endpoint (unique per region); default ventanilla-<env>",
+    )
     lambda_memory_mb: int = Field(default=512, ge=128, le=10240)
     lambda_timeout_seconds: int = Field(default=15, ge=1, le=900)
 

@@ -45,6 +45,7 @@ from infra.constructs.events import EventsConstruct
 from infra.constructs.function import VentanillaFunction
 from infra.constructs.layer import DependencyLayerConstruct
 from infra.constructs.monitoring import MonitoringConstruct
+from infra.constructs.operators import OperatorsConstruct
 
 STACK_ID = "Ventanilla"
 
@@ -54,6 +55,8 @@ EVENT_BUS_NAME = "EVENT_BUS_NAME"
 CHANNEL = "CHANNEL"
 CHANNEL_API_KEY_ID = "CHANNEL_API_KEY_ID"
 OPERATOR_API_KEY_ID = "OPERATOR_API_KEY_ID"
+CONSOLE_API_KEY_ID = "CONSOLE_API_KEY_ID"
+CONSOLE_CLIENT = "console"
 DEFAULT_PHONE_REGION = "DEFAULT_PHONE_REGION"
 IDENTITY_KEY_SECRET_ARN = "IDENTITY_KEY_SECRET_ARN"  # noqa: S105 - an environment variable name
 OPEN311_KEYS_SECRET_ARN = "OPEN311_KEYS_SECRET_ARN"  # noqa: S105 - an environment variable name
@@ -61,6 +64,7 @@ CHANNEL_SECRETS_ARN = "CHANNEL_SECRETS_ARN"
 OPEN311_JURISDICTION_ID = "OPEN311_JURISDICTION_ID"
 SENTIMENT_BACKEND = "SENTIMENT_BACKEND"
 NOTIFY_EMAIL_FROM = "NOTIFY_EMAIL_FROM"
+DEAD_LETTER_QUEUE_URL = "DEAD_LETTER_QUEUE_URL"
 NOTIFY_SMS_SENDER_ID = "NOTIFY_SMS_SENDER_ID"
 WHATSAPP_API_URL = "WHATSAPP_API_URL"
 NOTIFY_TIMEZONE = "NOTIFY_TIMEZONE"
@@ -105,8 +109,8 @@ APIG4_REASON = (
     "OPERATOR_API_KEY_ID. An operator Cognito authorizer for the read API is planned and will replace the key there."
 )
 COG4_REASON = (
-    "No Cognito user pool yet: callers are channel systems authenticated by per-client API keys (checked by API "
-    "Gateway and again by the handler). The operator Cognito authorizer comes with the operator console."
+    "Channel routes are called by channel systems, authenticated by per-client API keys (checked by API Gateway and "
+    "again by the handler); people never call them. The operator API has the Cognito authorizer."
 )
 APIG3_REASON = (
     "WAF is optional and the deploying agency's decision (cost, existing perimeter, managed rule sets); the stage "
@@ -160,6 +164,16 @@ SMS_PUBLISH_REASON = (
     "SMS to a phone number (sns:Publish with PhoneNumber) has no resource ARN to scope to; the same policy denies "
     "sns:Publish on every topic ARN, so the notifier can send SMS and nothing else through SNS."
 )
+CONSOLE_KEY_SMG4_REASON = (
+    "The console's API key is not a credential (operators authenticate with Cognito tokens, checked per role): it "
+    "only assigns the console's requests to its usage plan. Rotating it means a new ApiKey value and a CloudFront "
+    "update, done by redeploying; a rotation Lambda cannot update both."
+)
+COG2_REASON = (
+    "MFA is optional in the pool (TOTP enabled) and required per agency by enabling it for each operator or through "
+    "the agency's federated IdP; a REQUIRED pool-wide setting needs the MFA_SETUP sign-in flow, which the console "
+    "does not implement yet (docs/console.md)."
+)
 SQS3_REASON = (
     "This queue IS the dead-letter queue (EventBridge rule targets and failed async Lambda invocations); a DLQ "
     "of a DLQ would only move the problem. Messages are kept 14 days (the SQS maximum) for inspection and redrive."
@@ -170,7 +184,12 @@ def channel_route(channel: str) -> str:
     return f"/v1/channels/{channel}/touchpoints"
 
 
-CITIZENS_ROUTES = ("/v1/citizens", "/v1/citizens/{citizen_id}", "/v1/citizens/{citizen_id}/identity")
+CITIZENS_ROUTES = (
+    "/v1/citizens",
+    "/v1/citizens/{citizen_id}",
+    "/v1/citizens/{citizen_id}/identity",
+    "/v1/audit",
+)
 CASES_ROUTES = (
     ("GET", "/v1/procedures"),
     ("POST", "/v1/cases"),
@@ -179,6 +198,7 @@ CASES_ROUTES = (
     ("POST", "/v1/cases/{reference}/status"),
     ("POST", "/v1/touchpoints/{touchpoint_id}/case"),
     ("GET", "/v1/metrics/journeys"),
+    ("GET", "/v1/metrics/attention"),
 )
 # GeoReport v2 paths: API Gateway has no partial path variables, so `{code}.json` is one `{service_file}`.
 OPEN311_ROUTES = (
@@ -266,22 +286,29 @@ class VentanillaStack(Stack):
             function=identity.function,
         )
 
+        self.operators = OperatorsConstruct(self, "Operators", config=config, key=self.data.key)
         operator_key = self._api_key(OPERATOR_CLIENT)
+        self.console_key = self.api.add_api_key(
+            CONSOLE_CLIENT, value=self.operators.console_key_secret.secret_value.unsafe_unwrap()
+        )
+        self.api_keys[CONSOLE_CLIENT] = self.console_key
         citizens = self._function(
             CITIZENS_FUNCTION,
             "Ventanilla citizen read API",
             {
                 TABLE_NAME: table_name,
                 OPERATOR_API_KEY_ID: operator_key.key_id,
+                CONSOLE_API_KEY_ID: self.console_key.key_id,
                 DEFAULT_PHONE_REGION: config.default_phone_region,
                 IDENTITY_KEY_SECRET_ARN: identity_key_arn,
             },
         )
         self.data.grant_table(citizens.role, *CITIZENS_TABLE_ACTIONS)
+        self.data.grant_audit_writes(citizens.role)
         self.data.grant_key(citizens.role, *READER_KEY_ACTIONS)
         self.data.grant_identity_key(citizens.role)
         for path in CITIZENS_ROUTES:
-            self.methods.append(self.api.add_route("GET", path, citizens.function))
+            self.methods.append(self._operator_route("GET", path, citizens.function))
 
         stewardship = self._function(
             STEWARDSHIP_FUNCTION,
@@ -290,6 +317,7 @@ class VentanillaStack(Stack):
                 TABLE_NAME: table_name,
                 EVENT_BUS_NAME: bus_name,
                 OPERATOR_API_KEY_ID: operator_key.key_id,
+                CONSOLE_API_KEY_ID: self.console_key.key_id,
                 DEFAULT_PHONE_REGION: config.default_phone_region,
                 IDENTITY_KEY_SECRET_ARN: identity_key_arn,
             },
@@ -299,7 +327,7 @@ class VentanillaStack(Stack):
         self.data.grant_identity_key(stewardship.role)
         self.events.bus.grant_put_events_to(stewardship.role)
         for method, path in STEWARDSHIP_ROUTES:
-            self.methods.append(self.api.add_route(method, path, stewardship.function))
+            self.methods.append(self._operator_route(method, path, stewardship.function))
         self._add_case_functions(operator_key.key_id)
         self._add_journeys()
         self._add_notifications()
@@ -452,13 +480,23 @@ class VentanillaStack(Stack):
         cases = self._function(
             CASES_FUNCTION,
             "Ventanilla case API: open, advance, change status, correct attachments",
-            {TABLE_NAME: table_name, EVENT_BUS_NAME: bus_name, OPERATOR_API_KEY_ID: operator_key_id},
+            {
+                TABLE_NAME: table_name,
+                EVENT_BUS_NAME: bus_name,
+                OPERATOR_API_KEY_ID: operator_key_id,
+                CONSOLE_API_KEY_ID: self.console_key.key_id,
+            },
         )
         self.data.grant_table(cases.role, *CASES_TABLE_ACTIONS, indexes=True)
         self.data.grant_key(cases.role, *WRITER_KEY_ACTIONS)
         self.events.bus.grant_put_events_to(cases.role)
+        # The console's journey-health page shows the dead-letter queue's depth (attributes only, no messages).
+        cases.function.add_environment(DEAD_LETTER_QUEUE_URL, self.events.dead_letter_queue.queue_url)
+        cases.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sqs:GetQueueAttributes"], resources=[self.events.dead_letter_queue.queue_arn])
+        )
         for method, path in CASES_ROUTES:
-            self.methods.append(self.api.add_route(method, path, cases.function))
+            self.methods.append(self._operator_route(method, path, cases.function))
 
         tracker = self._function(
             TRACKER_FUNCTION,
@@ -481,14 +519,16 @@ class VentanillaStack(Stack):
             {
                 TABLE_NAME: table_name,
                 OPERATOR_API_KEY_ID: operator_key_id,
+                CONSOLE_API_KEY_ID: self.console_key.key_id,
                 DEFAULT_PHONE_REGION: self.config.default_phone_region,
                 IDENTITY_KEY_SECRET_ARN: self.data.identity_key.secret_arn,
             },
         )
         self.data.grant_table(context.role, *CONTEXT_TABLE_ACTIONS, indexes=True)
+        self.data.grant_audit_writes(context.role)
         self.data.grant_key(context.role, *READER_KEY_ACTIONS)
         self.data.grant_identity_key(context.role)
-        self.methods.append(self.api.add_route("GET", "/v1/context", context.function))
+        self.methods.append(self._operator_route("GET", "/v1/context", context.function))
 
         open311 = self._function(
             OPEN311_FUNCTION,
@@ -520,6 +560,10 @@ class VentanillaStack(Stack):
         )
         self.functions[name] = function
         return function
+
+    def _operator_route(self, method: str, path: str, function: lambda_.IFunction) -> apigateway.Method:
+        """An operator API route: an operator client's API key and a Cognito token (the role is the handler's)."""
+        return self.api.add_route(method, path, function, authorizer=self.operators.authorizer)
 
     def _api_key(self, client: str) -> apigateway.IApiKey:
         api_key = self.api.add_api_key(client)
@@ -561,6 +605,8 @@ class VentanillaStack(Stack):
             IAM4_APIGW_REASON,
         )
         _acknowledge(self.events.dead_letter_queue, "AwsSolutions-SQS3", SQS3_REASON)
+        _acknowledge(self.operators.console_key_secret, "AwsSolutions-SMG4", CONSOLE_KEY_SMG4_REASON)
+        _acknowledge(self.operators.user_pool, "AwsSolutions-COG2", COG2_REASON)
 
 
 def _acknowledge(scope: IConstruct, rule: str, reason: str) -> None:

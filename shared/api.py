@@ -80,6 +80,7 @@ class GuardedResolver(APIGatewayRestResolver):
 _STATUS_BY_ERROR = {
     "payload_too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     "forbidden": HTTPStatus.FORBIDDEN,
+    "unauthorized": HTTPStatus.UNAUTHORIZED,
     "malformed_json": HTTPStatus.BAD_REQUEST,
 }
 

@@ -39,12 +39,23 @@ class IdentitySettings(IdentityKeySettings):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
 
 
-class ReadApiSettings(IdentityKeySettings):
+class OperatorKeys(BaseModel):
+    """The API keys of the operator API's clients: integrations (OPERATOR_API_KEY_ID) and the console."""
+
     operator_api_key_id: str = Field(alias="OPERATOR_API_KEY_ID", min_length=1)
+    console_api_key_id: str | None = Field(alias="CONSOLE_API_KEY_ID", default=None)
+
+    @property
+    def operator_key_ids(self) -> set[str]:
+        return {k for k in (self.operator_api_key_id, self.console_api_key_id) if k}
 
 
-class StewardshipSettings(IdentitySettings):
-    operator_api_key_id: str = Field(alias="OPERATOR_API_KEY_ID", min_length=1)
+class ReadApiSettings(IdentityKeySettings, OperatorKeys):
+    pass
+
+
+class StewardshipSettings(IdentitySettings, OperatorKeys):
+    pass
 
 
 @lru_cache(maxsize=1)
@@ -67,9 +78,9 @@ def get_stewardship_settings() -> StewardshipSettings:
     return StewardshipSettings.model_validate(dict(os.environ))
 
 
-class CasesSettings(TableSettings):
+class CasesSettings(TableSettings, OperatorKeys):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
-    operator_api_key_id: str = Field(alias="OPERATOR_API_KEY_ID", min_length=1)
+    dead_letter_queue_url: str | None = Field(alias="DEAD_LETTER_QUEUE_URL", default=None)
 
 
 class TrackerSettings(TableSettings):

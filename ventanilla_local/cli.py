@@ -113,7 +113,8 @@ def command_keys(args: argparse.Namespace) -> int:
         print("No local keys yet: run `ventanilla up` (make up) first.", file=sys.stderr)
         return 1
     for client, entry in sorted(json.loads(path.read_text()).items()):
-        print(f"{client}={entry['value']}")
+        if entry.get("id") != "local-jwt":  # the local token-signing key is not for people
+            print(f"{client}={entry['value']}")
     return 0
 
 

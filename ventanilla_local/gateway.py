@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ventanilla_local.functions import FunctionError, FunctionPool
 from ventanilla_local.scheduler import parse_duration
+from ventanilla_local.signin import LocalSignIn
 from ventanilla_local.template import AppTemplate, Route
 
 log = logging.getLogger("ventanilla.gateway")
@@ -69,7 +70,13 @@ class _Bucket:
 CLOCK_PATH = "/__ventanilla/clock"
 OUTBOX_PATH = "/__ventanilla/outbox"
 FAULTS_PATH = "/__ventanilla/faults"
+COGNITO_PATH = "/__ventanilla/cognito"  # the local stand-in for cognito-idp's InitiateAuth
 LOOPBACK = ("127.0.0.1", "::1")
+# The console loads nothing from elsewhere: its own scripts, styles and the API on the same origin.
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 JSON = {"Content-Type": "application/json"}
 
 
@@ -84,7 +91,13 @@ class Gateway:
         clock: Callable[[timedelta | None], datetime] | None = None,
         outbox: Callable[[], list[dict[str, Any]]] | None = None,
         faults: Callable[[str, int], dict[str, Any]] | None = None,
+        console: Callable[[], dict[str, Any]] | None = None,
+        console_dir: Path | None = None,
+        signin: LocalSignIn | None = None,
     ) -> None:
+        self._signin = signin
+        self._console_config = console
+        self._console_dir = console_dir
         self.template = template
         self._clock = clock
         self._outbox = outbox
@@ -130,6 +143,8 @@ class Gateway:
         path = re.sub(r"/{2,}", "/", url.path)
         if method == "GET" and (path in ("/v1/openapi.json", "/v1/docs") or path.startswith("/v1/docs/")):
             return self._local_page(path)
+        if method == "GET" and (path == "/console" or path.startswith("/console/")):
+            return self._console_page(path)
         if path.startswith("/__ventanilla/") and source_ip in LOOPBACK:
             local = self._control(method, path, body)
             if local is not None:
@@ -140,6 +155,11 @@ class Gateway:
         route, params = self._match(method, path)
         if route is None:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context, "Missing Authentication Token")
+        claims = None
+        if route.cognito:  # API Gateway's Cognito authorizer: no valid token, no call
+            claims = self._signin.claims(headers.get("authorization")) if self._signin else None
+            if claims is None:
+                return self._gateway_response("UNAUTHORIZED", context, "Unauthorized", status=401)
         key = self._keys_by_value.get(headers.get("x-api-key", ""))
         if route.api_key_required:
             if key is None:
@@ -148,6 +168,8 @@ class Gateway:
             if bucket is not None and not bucket.take():
                 return self._gateway_response("THROTTLED", context, "Too Many Requests")
         event = self._proxy_event(route, method, path, url.query, params or {}, headers, body, key, source_ip, context)
+        if claims is not None:
+            event["requestContext"]["authorizer"] = {"claims": claims}
         try:
             result = self.pools[route.function].invoke(event)
         except (FunctionError, RuntimeError) as error:
@@ -265,6 +287,12 @@ class Gateway:
             return self._clock_page(method, body)
         if path == OUTBOX_PATH and self._outbox is not None and method == "GET":
             return 200, JSON, json.dumps({"messages": self._outbox()}).encode()
+        if path == COGNITO_PATH and self._signin is not None and method == "POST":
+            try:
+                status, answer = self._signin.initiate_auth(json.loads(body or b"{}"))
+            except (ValueError, AttributeError):
+                status, answer = 400, {"__type": "SerializationException", "message": "body is not JSON"}
+            return status, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(answer).encode()
         if path == FAULTS_PATH and self._faults is not None and method == "POST":
             try:
                 request = json.loads(body or b"{}")
@@ -285,6 +313,27 @@ class Gateway:
                 return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(error)}).encode()
         moment = self._clock(by)
         return 200, {"Content-Type": "application/json"}, json.dumps({"now": moment.isoformat()}).encode()
+
+    def _console_page(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """The operator console, as CloudFront serves it in AWS: its built files, and its config.json."""
+        if path == "/console":
+            return 301, {"Location": "/console/"}, b""
+        if path == "/console/config.json" and self._console_config is not None:
+            return 200, {**JSON, "Cache-Control": "no-store"}, json.dumps(self._console_config()).encode()
+        if self._console_dir is None:
+            return 404, JSON, b'{"error": "not_found", "message": "no console in this runtime"}'
+        root = self._console_dir.resolve()
+        asset = (root / (path.removeprefix("/console/") or "index.html")).resolve()
+        if not asset.is_relative_to(root) or not asset.is_file():
+            return 404, JSON, b'{"error": "not_found", "message": "no such console file"}'
+        kind = mimetypes.guess_type(asset.name)[0] or "application/octet-stream"
+        textual = kind.startswith("text/") or kind.endswith(("javascript", "json"))
+        headers = {
+            "Content-Type": f"{kind}; charset=utf-8" if textual else kind,
+            "Content-Security-Policy": CONSOLE_CSP,
+            "X-Content-Type-Options": "nosniff",
+        }
+        return 200, headers, asset.read_bytes()
 
     def _local_page(self, path: str) -> tuple[int, dict[str, str], bytes]:
         if path == "/v1/openapi.json":

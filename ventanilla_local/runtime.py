@@ -16,10 +16,11 @@ from typing import Any
 
 from ventanilla_local.emulator import Emulator, Physical, provision, wire_rules
 from ventanilla_local.functions import FunctionPool
-from ventanilla_local.gateway import Gateway, LocalKey
+from ventanilla_local.gateway import COGNITO_PATH, Gateway, LocalKey
 from ventanilla_local.outbox import WhatsAppStub, emulator_messages
 from ventanilla_local.pump import EventPump
 from ventanilla_local.scheduler import Scheduler
+from ventanilla_local.signin import CLIENT_ID, LocalSignIn
 from ventanilla_local.streams import StreamPoller, start_pollers
 from ventanilla_local.template import QUEUE, SECRET, AppTemplate, load
 
@@ -73,6 +74,7 @@ class LocalRuntime:
         self.pollers: list[StreamPoller] = []
         self.scheduler: Scheduler | None = None
         self.whatsapp = WhatsAppStub()  # always on the loopback
+        self.signin: LocalSignIn | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -81,6 +83,7 @@ class LocalRuntime:
         self.emulator.start()
         self.physical = provision(self.template, self.emulator, self.prefix)
         self.keys = load_or_create_keys(self.template, self.state_dir)
+        self.signin = LocalSignIn.for_template(self.template.resources, self.state_dir)
         for logical_id, key in self.keys.items():
             self.physical.refs[logical_id] = key.key_id
         self.open311_key = self._register_open311_key()
@@ -110,6 +113,9 @@ class LocalRuntime:
             clock=self.advance_clock,
             outbox=self.outbox,
             faults=self.fault,
+            console=self.console_config,
+            console_dir=self._build_console(),
+            signin=self.signin,
         )
         self.gateway.start()
         self._write_state()
@@ -174,6 +180,11 @@ class LocalRuntime:
         """Invoke a function directly, as `aws lambda invoke` would."""
         return self.pools[self.template.function_by_name(function_name).logical_id].invoke(event)
 
+    def operator_token(self, username: str = "supervisora") -> str:
+        """An ID token of a local operator (what signing in to the console gives), for scripts and the seed."""
+        assert self.signin is not None, "runtime not started"
+        return self.signin.token_for(username)
+
     def client_keys(self) -> dict[str, str]:
         """API key value by client (channel name, `operator`, and `open311` for the Open311 form's api_key)."""
         keys = {key.client: key.value for key in self.keys.values()}
@@ -207,6 +218,28 @@ class LocalRuntime:
             sender = spec.environment.get("NOTIFY_EMAIL_FROM")
             if isinstance(sender, str):
                 ses.verify_email_identity(EmailAddress=sender)
+
+    def _build_console(self) -> Path | None:
+        """The operator console, built from console/src (when this checkout has it)."""
+        try:
+            from console.build import build, is_stale
+        except ImportError:  # an installed CLI without the repository
+            return None
+        out = self.state_dir / "console"
+        try:
+            return build(out) if is_stale(out) else out
+        except RuntimeError as error:
+            log.warning("%s", error)
+            return None
+
+    def console_config(self) -> dict[str, Any]:
+        """What the console reads at start (in AWS the console stack writes the same file to its bucket)."""
+        keys = self.client_keys()
+        return {
+            "apiUrl": "",
+            "apiKey": keys.get("console") or keys.get("operator", ""),
+            "auth": {"url": COGNITO_PATH, "clientId": CLIENT_ID} if self.signin and self.signin.operators else None,
+        }
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every message the stack sent to citizens: email and SMS from the emulator, WhatsApp from the stand-in."""

@@ -38,7 +38,7 @@ def seed(runtime: LocalRuntime, sample: Path = SAMPLE) -> SeedReport:
                     action["method"],
                     f"{runtime.url}{action['path']}",
                     json=action.get("body"),
-                    headers={"x-api-key": keys["operator"]},
+                    headers=operator_headers(runtime),
                     timeout=30,
                 )
                 if answer.ok:
@@ -62,6 +62,11 @@ def seed(runtime: LocalRuntime, sample: Path = SAMPLE) -> SeedReport:
             else:
                 report.rejected.append(f"line {number} ({channel}): {response.status_code} {response.text[:200]}")
     return report
+
+
+def operator_headers(runtime: LocalRuntime) -> dict[str, str]:
+    """What an operator's call carries: the operator integrations' API key and a local supervisor's token."""
+    return {"x-api-key": runtime.client_keys().get("operator", ""), "Authorization": runtime.operator_token()}
 
 
 def summarise(runtime: LocalRuntime, report: SeedReport) -> list[str]:
@@ -89,7 +94,7 @@ def summarise(runtime: LocalRuntime, report: SeedReport) -> list[str]:
             if operator:  # the read API, as an operator would use it
                 response = http.get(
                     f"{runtime.url}/v1/citizens/{citizen_id}",
-                    headers={"x-api-key": operator},
+                    headers=operator_headers(runtime),
                     params={"limit": 1},
                     timeout=30,
                 )
@@ -116,12 +121,9 @@ def summarise_cases(runtime: LocalRuntime, report: SeedReport) -> list[str]:
         if reference and reference not in references:
             references.append(reference)
     lines = []
-    operator = runtime.client_keys().get("operator")
     with requests.Session() as http:
         for reference in references:
-            response = http.get(
-                f"{runtime.url}/v1/cases/{reference}", headers={"x-api-key": operator or ""}, timeout=30
-            )
+            response = http.get(f"{runtime.url}/v1/cases/{reference}", headers=operator_headers(runtime), timeout=30)
             if response.ok:
                 case = response.json()["case"]
                 lines.append(f"  {reference}  {case['status']:<17} {case['status_text']}")

@@ -56,6 +56,7 @@ class Route:
     function: str
     api_key_required: bool
     pattern: re.Pattern[str] = field(compare=False)
+    cognito: bool = False  # a Cognito user pool authorizer: a valid token is required
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method and self.method != "ANY":
@@ -162,12 +163,19 @@ class AppTemplate:
         raise KeyError(name)
 
 
+BACKEND_STACK = "Ventanilla"
+
+
 def find_template(cdk_out: Path) -> Path:
     manifest = json.loads((cdk_out / "manifest.json").read_text())
-    stacks = [a for a in manifest.get("artifacts", {}).values() if a.get("type") == "aws:cloudformation:stack"]
-    if len(stacks) != 1:
-        raise TemplateError(f"expected one stack in {cdk_out}, found {len(stacks)}")
-    return cdk_out / stacks[0]["properties"]["templateFile"]
+    stacks = {
+        name: a for name, a in manifest.get("artifacts", {}).items() if a.get("type") == "aws:cloudformation:stack"
+    }
+    # The backend stack; the console's stack (S3 + CloudFront) is played by the gateway serving console/ itself.
+    backend = [a for name, a in stacks.items() if name == BACKEND_STACK] or list(stacks.values())
+    if len(backend) != 1:
+        raise TemplateError(f"expected the {BACKEND_STACK} stack in {cdk_out}, found {sorted(stacks)}")
+    return cdk_out / backend[0]["properties"]["templateFile"]
 
 
 def load(cdk_out: Path) -> AppTemplate:
@@ -304,6 +312,7 @@ def _routes(resources: dict[str, dict[str, Any]], functions: dict[str, FunctionS
                 function=targets[0],
                 api_key_required=bool(props.get("ApiKeyRequired", False)),
                 pattern=re.compile(regex),
+                cognito=props.get("AuthorizationType") == "COGNITO_USER_POOLS",
             )
         )
     return sorted(routes, key=lambda r: (r.path.count("{"), r.path))

@@ -1,7 +1,8 @@
 """Case API for operators and channel back-ends.
 
 GET /v1/procedures · POST /v1/cases · GET /v1/cases/{reference} · POST /v1/cases/{reference}/steps ·
-POST /v1/cases/{reference}/status · POST /v1/touchpoints/{touchpoint_id}/case · GET /v1/metrics/journeys
+POST /v1/cases/{reference}/status · POST /v1/touchpoints/{touchpoint_id}/case · GET /v1/metrics/journeys ·
+GET /v1/metrics/attention
 """
 
 from datetime import date
@@ -14,11 +15,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.cases.models import (
     AdvanceCaseRequest,
     AttachedTouchpoint,
+    AttentionItem,
+    AttentionResponse,
     CaseResponse,
+    DayMetrics,
     GroupMetrics,
     JourneyMetricsResponse,
     MoveTouchpointRequest,
@@ -29,19 +34,21 @@ from functions.cases.models import (
     ProcedureStep,
     SetStatusRequest,
 )
-from shared.api import api_key_guard, create_resolver
+from shared.api import create_resolver
+from shared.auth import operator_guard
 from shared.cases.factory import build_case_service
 from shared.cases.service import CaseService
 from shared.cases.views import summarise
 from shared.config import get_cases_settings
 from shared.exceptions import ValidationFailedError
-from shared.journeys.measures import equity_gaps
+from shared.journeys.measures import GroupFigures, equity_gaps
 from shared.models.case import REFERENCE_PATTERN
 from shared.observability import logger, metrics, tracer
+from shared.repositories.attention import DynamoDBAttentionRepository, today_utc
 from shared.repositories.cases import DynamoDBCaseRepository
 from shared.repositories.measures import DynamoDBMeasureRepository
 
-app = create_resolver(guards=[api_key_guard(lambda: get_cases_settings().operator_api_key_id, "operators")])
+app = create_resolver(guards=[operator_guard(lambda: get_cases_settings().operator_key_ids)])
 
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN, description="Case reference, e.g. LIC-2026-000123")]
 Language = Annotated[str | None, Query(pattern=r"^(es|en)$", description="Language of the texts (default: case's)")]
@@ -165,19 +172,72 @@ def handle_journey_metrics(
     start: Annotated[date, Query(alias="from", description="First day (UTC), e.g. 2026-03-01")],
     end: Annotated[date, Query(alias="to", description="Last day (UTC), at most 92 days after `from`")],
     by: Annotated[str, Query(pattern=r"^(all|channel|procedure|region|language)$")] = "channel",
+    daily: Annotated[bool, Query(description="Also the groups day by day (charts over time)")] = False,
 ) -> JourneyMetricsResponse:
     try:
-        groups = get_measures().figures(start, end, by)
+        days = get_measures().daily(start, end, by)
     except ValueError as error:
         raise ValidationFailedError(str(error)) from error
-    ordered = sorted(groups.values(), key=lambda g: g.group)
+    totals: dict[str, GroupFigures] = {}
+    for day_groups in days.values():
+        for name, figures in day_groups.items():
+            totals.setdefault(name, GroupFigures(name)).add(figures.counters)
+    ordered = sorted(totals.values(), key=lambda g: g.group)
     return JourneyMetricsResponse(
         start=start.isoformat(),
         end=end.isoformat(),
         by=by,
-        groups=[GroupMetrics(group=g.group, counters=g.counters, rates=g.rates()) for g in ordered],
+        groups=[_group(g) for g in ordered],
         equity_gap=equity_gaps(ordered) if by != "all" else {},
+        days=[
+            DayMetrics(day=day.isoformat(), groups=[_group(g) for _, g in sorted(groups.items())])
+            for day, groups in sorted(days.items())
+        ]
+        if daily
+        else None,
     )
+
+
+def _group(figures: GroupFigures) -> GroupMetrics:
+    return GroupMetrics(group=figures.group, counters=figures.counters, rates=figures.rates())
+
+
+@app.get(
+    "/v1/metrics/attention",
+    summary="Open cases that stalled or breached an SLA (last 14 days), and the dead-letter queue's depth",
+    tags=["journeys"],
+)
+@tracer.capture_method
+def handle_attention(limit: Annotated[int, Query(ge=1, le=100)] = 50) -> AttentionResponse:
+    cases = DynamoDBCaseRepository(boto3.client("dynamodb"), get_cases_settings().table_name)
+    items = []
+    seen: set[tuple[str, str]] = set()
+    for raised in get_attention().recent(today_utc(), limit):
+        case = cases.get(raised["reference"])
+        if case is None or not case.is_open or (raised["reference"], raised["kind"]) in seen:
+            continue  # resolved since, or an older signal of the same kind
+        seen.add((raised["reference"], raised["kind"]))
+        items.append(AttentionItem(**raised, status=case.status.value))
+    return AttentionResponse(items=items, dead_letters=_dead_letters())
+
+
+def _dead_letters() -> int | None:
+    url = get_cases_settings().dead_letter_queue_url
+    if not url:
+        return None
+    try:
+        attributes = boto3.client("sqs").get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+    except (ClientError, BotoCoreError):
+        logger.warning("cannot read the dead-letter queue's depth")
+        return None
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+@lru_cache(maxsize=1)
+def get_attention() -> DynamoDBAttentionRepository:
+    return DynamoDBAttentionRepository(boto3.client("dynamodb"), get_cases_settings().table_name)
 
 
 @lru_cache(maxsize=1)

@@ -133,11 +133,32 @@ class GroupMetrics(BaseModel):
     rates: dict[str, float | None]
 
 
+class DayMetrics(BaseModel):
+    day: str
+    groups: list[GroupMetrics]
+
+
+class AttentionItem(BaseModel):
+    reference: str
+    procedure: str
+    citizen_id: str | None = None
+    kind: str = Field(description="SlaBreached or CaseStalled")
+    step: str | None = None
+    at: str
+    status: str | None = Field(default=None, description="The case's status now")
+
+
+class AttentionResponse(BaseModel):
+    items: list[AttentionItem] = Field(description="Open cases that stalled or breached an SLA, newest first")
+    dead_letters: int | None = Field(description="Messages parked in the dead-letter queue (None: not readable)")
+
+
 class JourneyMetricsResponse(BaseModel):
     start: str
     end: str
     by: str
     groups: list[GroupMetrics]
+    days: list[DayMetrics] | None = Field(default=None, description="With daily=true: the same groups per day")
     equity_gap: dict[str, float | None] = Field(
         description="Per rate, the spread between the best- and the worst-served group (None with one group)"
     )

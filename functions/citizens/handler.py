@@ -1,5 +1,7 @@
-"""Citizen read API: GET /v1/citizens?<identifier>, GET /v1/citizens/{citizen_id} and its /identity explanation."""
+"""Citizen read API: GET /v1/citizens?<identifier>, GET /v1/citizens/{citizen_id} and its /identity explanation,
+GET /v1/audit (who viewed which citizen). Every view of a citizen record is written to the audit log first."""
 
+from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -8,16 +10,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.citizens.models import CitizenResponse, CitizenSearchResponse, IdentityExplanationResponse
+from functions.citizens.models import (
+    AuditResponse,
+    CitizenResponse,
+    CitizenSearchResponse,
+    IdentityExplanationResponse,
+)
 from functions.citizens.service import explain_identity, find_citizens, get_citizen
-from shared.api import api_key_guard, create_resolver
+from shared.api import create_resolver
+from shared.auth import caller_of, operator_guard
 from shared.config import get_read_api_settings
 from shared.identity.hashing import IdentifierHasher, load_hasher
 from shared.models.citizen import IdentifierKind
 from shared.observability import logger, metrics, tracer
+from shared.repositories.audit import DynamoDBAuditRepository
 from shared.repositories.identity import DynamoDBIdentityRepository
 
-app = create_resolver(guards=[api_key_guard(lambda: get_read_api_settings().operator_api_key_id, "operators")])
+app = create_resolver(guards=[operator_guard(lambda: get_read_api_settings().operator_key_ids)])
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Timeline entries per page")]
 OptionalText = Annotated[str | None, Query(max_length=320)]
@@ -43,6 +52,7 @@ def handle_get_citizen(
     limit: Limit = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> CitizenResponse:
+    _audit(citizen_id, "viewed_record")
     return get_citizen(citizen_id, _identity(), limit=limit, cursor=cursor)
 
 
@@ -55,6 +65,7 @@ def handle_get_citizen(
 def handle_get_identity(
     citizen_id: CitizenId, limit: Annotated[int, Query(ge=1, le=200)] = 100
 ) -> IdentityExplanationResponse:
+    _audit(citizen_id, "viewed_identity")
     return explain_identity(citizen_id, _identity(), limit=limit)
 
 
@@ -79,7 +90,32 @@ def handle_find_citizens(
     found = find_citizens(
         query, _identity(), _hasher(), default_region=get_read_api_settings().default_phone_region, limit=limit
     )
+    _audit_many([c.citizen_id for c in found], "found_by_identifier")
     return CitizenSearchResponse(citizens=found)
+
+
+@app.get("/v1/audit", summary="Who viewed which citizen record on a day (auditors, supervisors)", tags=["citizens"])
+@tracer.capture_method
+def handle_audit(
+    day: Annotated[date, Query(description="The day (UTC), e.g. 2026-11-29")],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditResponse:
+    return AuditResponse(day=day.isoformat(), entries=_audit_log().day(day, limit))
+
+
+@lru_cache(maxsize=1)
+def _audit_log() -> DynamoDBAuditRepository:
+    return DynamoDBAuditRepository(boto3.client("dynamodb"), get_read_api_settings().table_name)
+
+
+def _audit(citizen_id: str, action: str) -> None:
+    _audit_many([citizen_id], action)
+
+
+def _audit_many(citizen_ids: list[str], action: str) -> None:
+    event = app.current_event
+    route = f"{event.http_method} {event.resource}"
+    _audit_log().viewed(caller_of(event.raw_event), citizen_ids, action, route)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.models.citizen import IdentifierKind, MergeRecord, TimelineEntry
 from shared.models.touchpoint import Address
+from shared.repositories.audit import AuditEntry
 
 
 class IdentifierResponse(BaseModel):
@@ -86,3 +87,8 @@ class IdentityExplanationResponse(BaseModel):
     touchpoints: list[TouchpointLinkResponse]
     merges: list[MergeRecord]
     next_cursor: str | None = None
+
+
+class AuditResponse(BaseModel):
+    day: str
+    entries: list[AuditEntry] = Field(description="Newest first")

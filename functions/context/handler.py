@@ -10,17 +10,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.context.models import ContextResponse
 from functions.context.service import get_context
-from shared.api import api_key_guard, create_resolver
+from shared.api import create_resolver
+from shared.auth import caller_of, operator_guard
 from shared.catalogue import get_catalogue
 from shared.config import get_context_settings
 from shared.exceptions import ValidationFailedError
 from shared.identity.hashing import IdentifierHasher, load_hasher
 from shared.models.citizen import IdentifierKind
 from shared.observability import logger, metrics, tracer
+from shared.repositories.audit import DynamoDBAuditRepository
 from shared.repositories.cases import DynamoDBCaseRepository
 from shared.repositories.identity import DynamoDBIdentityRepository
 
-app = create_resolver(guards=[api_key_guard(lambda: get_context_settings().operator_api_key_id, "operators")])
+app = create_resolver(guards=[operator_guard(lambda: get_context_settings().operator_key_ids)])
 
 Value = Annotated[str | None, Query(max_length=320)]
 
@@ -68,6 +70,12 @@ def handle_get_context(
         default_region=get_context_settings().default_phone_region,
         language=language,
     )
+    viewed = [context.citizen_id] if context.citizen_id else [c.citizen_id for c in context.candidates]
+    if viewed:  # an agent saw who it is (or who it could be): logged before it is returned
+        event = app.current_event
+        DynamoDBAuditRepository(boto3.client("dynamodb"), get_context_settings().table_name).viewed(
+            caller_of(event.raw_event), viewed, "context", f"{event.http_method} {event.resource}"
+        )
     logger.info("context served", extra={"kind": kind.value, "confidence": context.confidence})
     return context
 

@@ -34,6 +34,7 @@ from shared.models.events import (
     SlaBreached,
 )
 from shared.observability import logger, metrics, tracer
+from shared.repositories.attention import DynamoDBAttentionRepository
 from shared.repositories.cases import DynamoDBCaseRepository
 from shared.repositories.identity import DynamoDBIdentityRepository
 from shared.repositories.journeys import DynamoDBJourneyRepository
@@ -84,6 +85,11 @@ def _also_as_metrics(write: Callable[[Fact], None]) -> Callable[[Fact], None]:
     return measure
 
 
+@lru_cache(maxsize=1)
+def get_attention() -> DynamoDBAttentionRepository:
+    return DynamoDBAttentionRepository(boto3.client("dynamodb"), get_journey_settings().table_name)
+
+
 def _scorer(backend: str) -> SentimentScorer:
     """Amazon Comprehend in AWS; the offline lexicon scorer where Comprehend is an emulator's canned answer."""
     if backend == "local":
@@ -120,6 +126,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     else:
         raise ValueError(f"the journey monitor does not handle {envelope.detail_type}")  # wiring error -> DLQ
     _count(signals)
+    attention = get_attention()
+    for signal in signals:
+        if isinstance(signal, CaseStalled | SlaBreached):
+            attention.add(signal)  # the console's "cases to act on"
     if envelope.detail_type == CaseStepCompleted.detail_type():
         metrics.add_metric(name="StepsCompleted", unit=MetricUnit.Count, value=1)  # SLA compliance's denominator
     logger.info("journey", extra={"detail_type": envelope.detail_type, "signals": [s.detail_type() for s in signals]})

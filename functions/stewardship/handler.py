@@ -19,7 +19,8 @@ from functions.stewardship.models import (
     SplitCitizenRequest,
     SplitResponse,
 )
-from shared.api import api_key_guard, create_resolver
+from shared.api import create_resolver
+from shared.auth import operator_guard
 from shared.config import get_stewardship_settings
 from shared.exceptions import NotFoundError, ValidationFailedError
 from shared.identity.engine import IdentityEngine
@@ -30,7 +31,7 @@ from shared.models.notification import Preferences
 from shared.observability import count_alone, logger, metrics, tracer
 from shared.repositories.notifications import DynamoDBNotificationRepository
 
-app = create_resolver(guards=[api_key_guard(lambda: get_stewardship_settings().operator_api_key_id, "operators")])
+app = create_resolver(guards=[operator_guard(lambda: get_stewardship_settings().operator_key_ids)])
 
 
 @lru_cache(maxsize=1)

@@ -38,6 +38,7 @@ _GATEWAY_RESPONSES: tuple[tuple[apigateway.ResponseType, str | None, str, str], 
     ),
     (apigateway.ResponseType.INVALID_API_KEY, "403", "forbidden", "Missing or invalid API key"),
     (apigateway.ResponseType.ACCESS_DENIED, "403", "forbidden", "$context.error.messageString"),
+    (apigateway.ResponseType.UNAUTHORIZED, "401", "unauthorized", "Sign in: this API needs an operator's token"),
     (
         apigateway.ResponseType.REQUEST_TOO_LARGE,
         "413",
@@ -123,6 +124,7 @@ class ApiConstruct(Construct):
         function: lambda_.IFunction,
         *,
         api_key_required: bool = True,
+        authorizer: apigateway.IAuthorizer | None = None,
     ) -> apigateway.Method:
         """Route `METHOD /v1/...` to `function` (Lambda proxy); `{name}` segments become required path params."""
         method = method.upper()
@@ -143,18 +145,22 @@ class ApiConstruct(Construct):
             method,
             apigateway.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
             api_key_required=api_key_required,
+            authorizer=authorizer,
+            authorization_type=apigateway.AuthorizationType.COGNITO if authorizer else None,
             request_validator=self.request_validator,
             request_parameters=path_params or None,
         )
 
-    def add_api_key(self, client_name: str) -> apigateway.IApiKey:
-        """An API key and its own usage plan (throttle + monthly quota) on this API's stage, for one client."""
+    def add_api_key(self, client_name: str, value: str | None = None) -> apigateway.IApiKey:
+        """An API key and its own usage plan (throttle + monthly quota) on this API's stage, for one client
+        (`value`: a dynamic reference to a generated secret, when another resource must send the key)."""
         construct_name = _construct_name(client_name)
         api_key = apigateway.ApiKey(
             self,
             f"{construct_name}ApiKey",
             description=f"Ventanilla API client '{client_name}'",
             enabled=True,
+            value=value,
         )
         plan = apigateway.UsagePlan(
             self,

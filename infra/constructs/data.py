@@ -110,6 +110,16 @@ class DataConstruct(Construct):
             grantee=grantee, actions=[f"dynamodb:{action}" for action in actions], resource_arns=resources
         )
 
+    def grant_audit_writes(self, grantee: iam.IGrantable) -> None:
+        """PutItem on the access log's partitions only (`AUDIT#<day>`): a reader may log its views, nothing else."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:PutItem"],
+                resources=[self.table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["AUDIT#*"]}},
+            )
+        )
+
     def grant_identity_key(self, grantee: iam.IGrantable) -> iam.Grant:
         """Read the identifier HMAC key (decrypting it needs kms:Decrypt on the data key too)."""
         return iam.Grant.add_to_principal(

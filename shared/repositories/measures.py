@@ -35,9 +35,17 @@ class DynamoDBMeasureRepository:
 
     def figures(self, start: date, end: date, by: str) -> dict[str, GroupFigures]:
         """Summed counters per group of dimension `by` (or `all`) over [start, end]: one Query per day."""
+        groups: dict[str, GroupFigures] = {}
+        for day_groups in self.daily(start, end, by).values():
+            for name, figures in day_groups.items():
+                groups.setdefault(name, GroupFigures(name)).add(figures.counters)
+        return groups
+
+    def daily(self, start: date, end: date, by: str) -> dict[date, dict[str, GroupFigures]]:
+        """Counters per day and group of dimension `by` over [start, end] (days without data are left out)."""
         if (end - start).days >= MAX_DAYS or end < start:
             raise ValueError(f"the period must be 1 to {MAX_DAYS} days")
-        groups: dict[str, GroupFigures] = {}
+        days: dict[date, dict[str, GroupFigures]] = {}
         day = start
         while day <= end:
             with translate_errors():
@@ -48,6 +56,7 @@ class DynamoDBMeasureRepository:
                 )
             for item in map(deserialise, response.get("Items", [])):
                 value = item["sk"].split("#", 1)[1]
-                groups.setdefault(value, GroupFigures(value)).add({n: float(item[n]) for n in COUNTERS if n in item})
+                figures = days.setdefault(day, {}).setdefault(value, GroupFigures(value))
+                figures.add({n: float(item[n]) for n in COUNTERS if n in item})
             day += timedelta(days=1)
-        return groups
+        return days

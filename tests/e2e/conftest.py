@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.conftest import ROOT
 from ventanilla_local.emulator import free_port
@@ -35,6 +36,29 @@ def _read_keys(state_dir: Path) -> dict[str, str]:
         cwd=ROOT,
     ).stdout
     return dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
+
+
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+def operator_headers(app: Running, user: str = "supervisora") -> dict[str, str]:
+    """What an operator's call carries: the operator API key, and the ID token of a local operator who signed in
+    the way the console does (Cognito's InitiateAuth, answered by the local stand-in)."""
+    token = _TOKENS.get((app.url, user))
+    if token is None:
+        answer = requests.post(
+            f"{app.url}/__ventanilla/cognito",
+            json={
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "ClientId": "local-console",
+                "AuthParameters": {"USERNAME": user, "PASSWORD": app.keys[f"signin_{user}"]},
+            },
+            headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        token = _TOKENS[(app.url, user)] = answer.json()["AuthenticationResult"]["IdToken"]
+    return {"x-api-key": app.keys["operator"], "Authorization": token}
 
 
 @pytest.fixture(scope="session")

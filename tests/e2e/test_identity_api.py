@@ -13,15 +13,13 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import Running
+from tests.e2e.conftest import Running, operator_headers
 
 pytestmark = pytest.mark.e2e
 
 
 def operator(app: Running, method: str, path: str, **kwargs: Any) -> requests.Response:
-    return requests.request(
-        method, f"{app.url}{path}", headers={"x-api-key": app.keys["operator"]}, timeout=30, **kwargs
-    )
+    return requests.request(method, f"{app.url}{path}", headers=operator_headers(app), timeout=30, **kwargs)
 
 
 def ventanilla_cli(app: Running, *args: str) -> subprocess.CompletedProcess[str]:
@@ -194,7 +192,10 @@ def test_reviews_list_and_bad_decisions_are_refused(ventanilla: Running) -> None
     assert missing.status_code == 404
     bad = operator(ventanilla, "POST", f"/v1/reviews/rev-{'0' * 32}/decision", json={"decision": "maybe", "actor": "x"})
     assert bad.status_code == 422
+    # a signed-in operator still needs an operator client's key: a channel's key is refused
     channel_key = requests.get(
-        f"{ventanilla.url}/v1/reviews", headers={"x-api-key": ventanilla.keys["web"]}, timeout=30
+        f"{ventanilla.url}/v1/reviews",
+        headers={**operator_headers(ventanilla), "x-api-key": ventanilla.keys["web"]},
+        timeout=30,
     )
     assert channel_key.status_code == 403

@@ -13,7 +13,7 @@ import requests
 from infra.config import CHANNEL_SECRET_NAMES
 from tests.channels import fresh_body, lookup_query
 from tests.conftest import CHANNELS, load_event
-from tests.e2e.conftest import Running
+from tests.e2e.conftest import Running, operator_headers
 
 pytestmark = pytest.mark.e2e
 
@@ -27,9 +27,7 @@ def post(app: Running, channel: str, body: Any, key: str | None = None, raw: byt
 
 
 def find(app: Running, query: dict[str, str]) -> list[dict[str, Any]]:
-    response = requests.get(
-        f"{app.url}/v1/citizens", params=query, headers={"x-api-key": app.keys["operator"]}, timeout=30
-    )
+    response = requests.get(f"{app.url}/v1/citizens", params=query, headers=operator_headers(app), timeout=30)
     assert response.status_code == 200, response.text
     citizens: list[dict[str, Any]] = response.json()["citizens"]
     return citizens
@@ -51,7 +49,9 @@ def test_up_seeds_the_sample_and_prints_where_to_go(ventanilla: Running) -> None
     assert "Seeded 34 sample touchpoints" in printed
     assert "rejected" not in printed
     assert f"Ventanilla API: {ventanilla.url}" in printed
-    assert sorted(ventanilla.keys) == sorted([*CHANNELS, "operator", "open311", *CHANNEL_SECRET_NAMES])
+    operators = ["signin_agente", "signin_auditora", "signin_supervisora"]  # the local sign-in's operators
+    expected = [*CHANNELS, "operator", "console", "open311", *CHANNEL_SECRET_NAMES, *operators]
+    assert sorted(ventanilla.keys) == sorted(expected)
     # The sample's cases crossed channels: Carmen's birth certificate was finished on the web
     assert "Cases across channels (1 operator actions on the case API)" in printed
     assert any("ACT-2026-018455" in line for line in ventanilla.output)
@@ -59,7 +59,7 @@ def test_up_seeds_the_sample_and_prints_where_to_go(ventanilla: Running) -> None
 
 
 def test_sample_cases_crossed_channels_to_their_expected_status(ventanilla: Running) -> None:
-    operator_key = {"x-api-key": ventanilla.keys["operator"]}
+    operator_key = operator_headers(ventanilla)
 
     def status(reference: str) -> str:
         return str(
@@ -187,6 +187,8 @@ def test_openapi_document_covers_every_route_with_examples(ventanilla: Running) 
         "/v1/citizens/{citizen_id}/merge",
         "/v1/citizens/{citizen_id}/split",
         "/v1/citizens/{citizen_id}/preferences",
+        "/v1/audit",
+        "/v1/metrics/attention",
         "/v1/reviews",
         "/v1/reviews/{review_id}/decision",
         "/v1/procedures",

@@ -34,8 +34,14 @@ def phone_number() -> str:
 
 
 def citizen_touchpoints(app: Running, query: dict[str, str]) -> set[str]:
+    """The citizen's own contacts on their timeline (not journey signals, not messages sent to them)."""
     found = operator(app, "GET", "/v1/citizens", params=query).json().get("citizens", [])
-    return {entry["touchpoint_id"] for citizen in found for entry in citizen["timeline"]}
+    return {
+        entry["touchpoint_id"]
+        for citizen in found
+        for entry in citizen["timeline"]
+        if not {"signal", "notification"} & set(entry.get("details") or {})
+    }
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:

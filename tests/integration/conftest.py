@@ -32,6 +32,9 @@ def table_name(runtime: LocalRuntime) -> str:
     return runtime.resource_name(TABLE)
 
 
+SUPERVISOR = {"cognito:username": "sup-test", "cognito:groups": "supervisor", "token_use": "id"}
+
+
 def key_id(runtime: LocalRuntime, client: str) -> str:
     return next(k.key_id for k in runtime.keys.values() if k.client == client)
 
@@ -45,8 +48,10 @@ def api_event(
     query: dict[str, str] | None = None,
     path_parameters: dict[str, str] | None = None,
     resource: str | None = None,
+    claims: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event as API Gateway would send it after its own key check."""
+    """An API Gateway REST proxy event as API Gateway would send it after its own key check (and, on operator
+    routes, its Cognito authorizer's: `claims`, a supervisor's by default)."""
     return {
         "resource": resource or path,
         "path": path,
@@ -63,6 +68,7 @@ def api_event(
             "stage": "api",
             "requestId": str(uuid.uuid4()),
             "identity": {"sourceIp": "127.0.0.1", "apiKeyId": api_key_id},
+            "authorizer": {"claims": claims if claims is not None else SUPERVISOR},
         },
         "body": body,
         "isBase64Encoded": False,
