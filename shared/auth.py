@@ -98,3 +98,14 @@ def operator_guard(key_ids: Callable[[], Collection[str]]) -> Guard:
         return None
 
     return check
+
+
+def acting(event: Mapping[str, Any], claimed: str) -> str:
+    """Who a change is recorded as done by: the signed-in person (not what the body claims); for a system, the
+    system's client id with the person it says it acts for (an IVR passes its agent)."""
+    caller = caller_of(event)
+    if caller is None:
+        return claimed
+    if SERVICE in caller.roles and not caller.roles & set(ROLES):
+        return f"{caller.actor}/{claimed}"
+    return caller.actor

@@ -35,7 +35,7 @@ from functions.cases.models import (
     SetStatusRequest,
 )
 from shared.api import create_resolver
-from shared.auth import operator_guard
+from shared.auth import acting, operator_guard
 from shared.cases.factory import build_case_service
 from shared.cases.service import CaseService
 from shared.cases.views import summarise
@@ -112,7 +112,7 @@ def handle_open_case(request: Annotated[OpenCaseRequest, Body()]) -> Response[Ca
         request.procedure,
         citizen_id=request.citizen_id,
         channel=request.channel,
-        actor=request.actor,
+        actor=acting(app.current_event.raw_event, request.actor),
         language=request.language,
         step=request.step,
         documents=request.documents,
@@ -131,7 +131,11 @@ def handle_get_case(reference: Reference, language: Language = None) -> CaseResp
 @tracer.capture_method
 def handle_advance_case(reference: Reference, request: Annotated[AdvanceCaseRequest, Body()]) -> CaseResponse:
     get_service().advance(
-        reference, step=request.step, channel=request.channel, actor=request.actor, documents=request.documents
+        reference,
+        step=request.step,
+        channel=request.channel,
+        actor=acting(app.current_event.raw_event, request.actor),
+        documents=request.documents,
     )
     logger.info("case advanced", extra={"reference": reference, "step": request.step})
     return _view(reference)
@@ -140,7 +144,13 @@ def handle_advance_case(reference: Reference, request: Annotated[AdvanceCaseRequ
 @app.post("/v1/cases/<reference>/status", summary="Change a case's status", tags=["cases"])
 @tracer.capture_method
 def handle_set_status(reference: Reference, request: Annotated[SetStatusRequest, Body()]) -> CaseResponse:
-    get_service().set_status(reference, request.status, channel=request.channel, actor=request.actor, note=request.note)
+    get_service().set_status(
+        reference,
+        request.status,
+        channel=request.channel,
+        actor=acting(app.current_event.raw_event, request.actor),
+        note=request.note,
+    )
     logger.info("case status set", extra={"reference": reference, "status": request.status.value})
     return _view(reference)
 
@@ -156,7 +166,10 @@ def handle_move_touchpoint(
     request: Annotated[MoveTouchpointRequest, Body()],
 ) -> MoveTouchpointResponse:
     source, target = get_service().move_touchpoint(
-        touchpoint_id, request.reference, actor=request.actor, reason=request.reason
+        touchpoint_id,
+        request.reference,
+        actor=acting(app.current_event.raw_event, request.actor),
+        reason=request.reason,
     )
     logger.info("touchpoint case corrected", extra={"touchpoint_id": touchpoint_id, "to": target})
     return MoveTouchpointResponse(touchpoint_id=touchpoint_id, from_reference=source, to_reference=target)

@@ -20,7 +20,7 @@ from functions.stewardship.models import (
     SplitResponse,
 )
 from shared.api import create_resolver
-from shared.auth import operator_guard
+from shared.auth import acting, operator_guard
 from shared.config import get_stewardship_settings
 from shared.exceptions import NotFoundError, ValidationFailedError
 from shared.identity.engine import IdentityEngine
@@ -56,7 +56,7 @@ def handle_decide_review(
     decided = get_engine().decide(
         review_id,
         accept=request.decision == "accept",
-        actor=request.actor,
+        actor=acting(app.current_event.raw_event, request.actor),
         chosen_citizen_id=request.citizen_id,
         reason=request.reason,
     )
@@ -71,7 +71,13 @@ def handle_merge_citizens(
     citizen_id: Annotated[str, Path(pattern=r"^cit-[0-9a-f]{32}$")], request: Annotated[MergeCitizensRequest, Body()]
 ) -> MergeRecord:
     engine = get_engine()
-    merge = engine.merge(citizen_id, request.citizen_id, rule="manual", actor=request.actor, reason=request.reason)
+    merge = engine.merge(
+        citizen_id,
+        request.citizen_id,
+        rule="manual",
+        actor=acting(app.current_event.raw_event, request.actor),
+        reason=request.reason,
+    )
     engine.publisher.publish(
         [CitizensMerged(survivor_id=merge.survivor, absorbed_id=merge.absorbed, merge_id=merge.merge_id, rule="manual")]
     )
@@ -88,7 +94,9 @@ def handle_split_citizen(
     merge = engine.identity.get_merge(request.merge_id)
     if merge is None or citizen_id not in (merge.survivor, merge.absorbed):
         raise ValidationFailedError(f"merge {request.merge_id} does not involve citizen {citizen_id}")
-    undone, survivor, restored = engine.split(request.merge_id, reason=request.reason, actor=request.actor)
+    undone, survivor, restored = engine.split(
+        request.merge_id, reason=request.reason, actor=acting(app.current_event.raw_event, request.actor)
+    )
     logger.info("citizen split", extra={"merge_id": request.merge_id})
     return SplitResponse(merge=undone, citizen_id=survivor, restored_citizen_id=restored)
 

@@ -3,12 +3,15 @@ view of a citizen record (who, when, which citizen) for auditors."""
 
 from __future__ import annotations
 
+import random
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 import requests
 
 from tests.e2e.conftest import Running, operator_headers
+from tests.e2e.test_cases_api import eventually, post_touchpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -93,3 +96,36 @@ def test_every_view_of_a_citizen_is_in_the_audit_log_with_who_and_when(ventanill
         f"{ventanilla.url}/v1/audit", params={"day": today}, headers=operator_headers(ventanilla, "agente"), timeout=30
     )
     assert denied.status_code == 403
+
+
+def test_a_change_is_recorded_as_made_by_the_signed_in_operator_not_the_claimed_actor(ventanilla: Running) -> None:
+    run = uuid.uuid4().hex[:8]
+    phone = f"44{random.randint(10_000_000, 99_999_999)}"
+    post_touchpoint(
+        ventanilla,
+        "office",
+        {
+            "ticket_id": f"A-{run}",
+            "office_id": "GTO-LEON-01",
+            "checked_in_at": "2026-03-09T10:00:00-06:00",
+            "person": {"given_name": "Ofelia", "family_name": f"Actora {run}", "phone": phone},
+            "case": {"procedure": "predial"},
+        },
+    )
+
+    def reference() -> str | None:
+        context = requests.get(
+            f"{ventanilla.url}/v1/context", params={"phone": phone}, headers=operator_headers(ventanilla), timeout=30
+        ).json()
+        return next(iter(c["reference"] for c in context.get("open_cases", [])), None)
+
+    case = eventually(reference, "the case")
+    changed = requests.post(
+        f"{ventanilla.url}/v1/cases/{case}/status",
+        json={"status": "in_review", "channel": "office", "actor": "alguien-mas"},
+        headers=operator_headers(ventanilla, "agente"),
+        timeout=30,
+    )
+    assert changed.status_code == 200, changed.text
+    history = changed.json()["history"]
+    assert history[-1]["to_status"] == "in_review" and history[-1]["actor"] == "agente"
