@@ -15,6 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
@@ -22,7 +23,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from functions.open311 import wire
-from functions.open311.models import Open311Keys
+from functions.open311.models import (
+    ErrorOut,
+    Open311Keys,
+    RequestCreatedOut,
+    ServiceDefinitionOut,
+    ServiceOut,
+    ServiceRequestOut,
+)
 from functions.open311.service import (
     KeyChecker,
     Open311Error,
@@ -106,8 +114,26 @@ def _file(name: str, what: str) -> tuple[str, wire.Format]:
 # -- routes ----------------------------------------------------------------------------------------------------
 
 
-@app.get("/open311/v2/services.json")
-@app.get("/open311/v2/services.xml")
+def _documented(model: Any, description: str) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI answer of a GeoReport route: the model in JSON (`.json` paths), the same as XML text (`.xml`),
+    and the standard's error list."""
+    errors: OpenAPIResponse = {
+        "description": "GeoReport v2 errors: [{code, description}]",
+        "content": {"application/json": {"model": list[ErrorOut]}},
+    }
+    return {
+        200: {
+            "description": description,
+            "content": {"application/json": {"model": model}, "application/xml": {"schema": {"type": "string"}}},
+        },
+        400: errors,
+        403: errors,
+        404: errors,
+    }
+
+
+@app.get("/open311/v2/services.json", responses=_documented(list[ServiceOut], "The services (procedures)"))
+@app.get("/open311/v2/services.xml", responses=_documented(list[ServiceOut], "The services (procedures)"))
 @tracer.capture_method
 def handle_list_services() -> Response[str]:
     services = list_services(
@@ -119,7 +145,7 @@ def handle_list_services() -> Response[str]:
     return _answer("services", services)
 
 
-@app.get("/open311/v2/services/<service_file>")
+@app.get("/open311/v2/services/<service_file>", responses=_documented(ServiceDefinitionOut, "A service's attributes"))
 @tracer.capture_method
 def handle_service_definition(service_file: str) -> Response[str]:
     service_code, _ = _file(service_file, "service_code")
@@ -133,8 +159,8 @@ def handle_service_definition(service_file: str) -> Response[str]:
     return _answer("service_definition", definition)
 
 
-@app.post("/open311/v2/requests.json")
-@app.post("/open311/v2/requests.xml")
+@app.post("/open311/v2/requests.json", responses=_documented(list[RequestCreatedOut], "The request filed"))
+@app.post("/open311/v2/requests.xml", responses=_documented(list[RequestCreatedOut], "The request filed"))
 @tracer.capture_method
 def handle_post_request() -> Response[str]:
     event = app.current_event
@@ -156,8 +182,8 @@ def handle_post_request() -> Response[str]:
     return _answer("service_requests", [created])
 
 
-@app.get("/open311/v2/requests.json")
-@app.get("/open311/v2/requests.xml")
+@app.get("/open311/v2/requests.json", responses=_documented(list[ServiceRequestOut], "Requests found"))
+@app.get("/open311/v2/requests.xml", responses=_documented(list[ServiceRequestOut], "Requests found"))
 @tracer.capture_method
 def handle_find_requests() -> Response[str]:
     cases = _case_service()
@@ -171,7 +197,7 @@ def handle_find_requests() -> Response[str]:
     return _answer("service_requests", found)
 
 
-@app.get("/open311/v2/requests/<request_file>")
+@app.get("/open311/v2/requests/<request_file>", responses=_documented(list[ServiceRequestOut], "The request"))
 @tracer.capture_method
 def handle_get_request(request_file: str) -> Response[str]:
     reference, _ = _file(request_file, "service_request_id")
