@@ -20,7 +20,7 @@ SIGNALS = ("ChannelSwitched", "RepeatContact", "CaseStalled", "SlaBreached", "Ca
 SLA_COMPLIANCE_TARGET = 0.9
 REVIEW_GROWTH_PER_DAY = 25
 HIGH_PRIORITY_STALLED = "HighPriorityCaseStalled"
-NOTIFICATION_STATES = ("sent", "deferred", "unreachable")  # emitted by functions/journeys/handler.py
+NOTIFICATION_STATES = ("sent", "deferred", "unreachable", "withheld")  # emitted by functions/journeys/handler.py
 PERIOD = Duration.hours(1)
 
 

@@ -16,6 +16,7 @@ NotificationState = Literal[
     "failed",  # the provider refused or errored; retried by the event's retries, then parked in the DLQ
     "sent",  # the provider accepted it: `provider_message_id`
     "unreachable",  # no channel reaches the citizen (or every one is opted out): recorded, not sent
+    "withheld",  # the citizen objected to notifications (ARCO opposition): recorded, not sent
 ]
 ConsentState = Literal["opted_in", "opted_out"]
 
@@ -66,3 +67,6 @@ class Preferences(BaseModel):
 
     channel: NotificationChannel | None = None
     language: Literal["es", "en"] | None = None
+    notifications: bool = Field(
+        default=True, description="false: the citizen objects to being notified (on every channel) until set true"
+    )

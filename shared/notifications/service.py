@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from shared.catalogue import Catalogue
 from shared.exceptions import ConflictError
@@ -217,7 +217,7 @@ class NotificationService:
     # -- delivering ------------------------------------------------------------------------------------
 
     def _deliver(self, notification: Notification, at: datetime, to: str | None = None) -> Outcome | None:
-        if notification.state in ("sent", "unreachable"):
+        if notification.state in ("sent", "unreachable", "withheld"):
             return None  # a retried or redriven event: already done
         citizen = self._survivor(notification.citizen_id)
         records = [citizen.citizen_id, *citizen.members][:MAX_RECORDS] if citizen else [notification.citizen_id]
@@ -228,12 +228,14 @@ class NotificationService:
             forced = True
         else:
             forced = False
+            preferences = self.notifications.preferences(records[0])
+            if not preferences.notifications:
+                return self._not_sent(notification, at, "withheld")  # the citizen objected: recorded, not sent
             opted_out = {c for c, consent in consents.items() if consent.state == "opted_out"}
-            preferred = self.notifications.preferences(records[0]).channel
-            channel = choose_channel(preferred, self._recent_channels(records), contact, opted_out)
+            channel = choose_channel(preferences.channel, self._recent_channels(records), contact, opted_out)
         address = to or _address(channel, contact)
         if channel is None or not address:
-            return self._unreachable(notification, at)
+            return self._not_sent(notification, at, "unreachable")
         if not forced:
             deferred = self._defer_until(records, at)
             if deferred is not None:
@@ -283,16 +285,17 @@ class NotificationService:
             return Outcome(notification.notification_id, notification.kind.value, "busy")
         return Outcome(notification.notification_id, notification.kind.value, "deferred", reason=why)
 
-    def _unreachable(self, notification: Notification, at: datetime) -> Outcome:
-        """Nothing reaches the citizen: recorded (and shown to the next agent on the timeline), not sent."""
-        unreachable = notification.model_copy(update={"state": "unreachable", "due_at": None})
+    def _not_sent(self, notification: Notification, at: datetime, why: Literal["unreachable", "withheld"]) -> Outcome:
+        """Not sent, and shown on the timeline for the next agent: nothing reaches the citizen (unreachable), or
+        they objected to notifications (withheld). Never dropped silently."""
+        final = notification.model_copy(update={"state": why, "due_at": None})
         try:
-            self.notifications.save(unreachable, expected_state=notification.state)
+            self.notifications.save(final, expected_state=notification.state)
         except ConflictError:
             return Outcome(notification.notification_id, notification.kind.value, "busy")
-        entry = self._entry(unreachable, at, delivery="unreachable", channel=Channel.OFFICE)
+        entry = self._entry(final, at, delivery=why, channel=Channel.OFFICE)
         self.timeline(notification.citizen_id, entry, _link(notification))
-        return Outcome(notification.notification_id, notification.kind.value, "unreachable")
+        return Outcome(notification.notification_id, notification.kind.value, why)
 
     # -- reading ---------------------------------------------------------------------------------------
 

@@ -307,3 +307,16 @@ def test_events_without_a_citizen_or_a_message_are_ignored(world: World) -> None
     world.published.published.append(step_event)
     assert world.deliver_events(NOON_MEXICO) == []
     assert world.all_sent() == []
+
+
+def test_a_citizen_who_objects_is_not_notified_and_the_timeline_says_so(world: World) -> None:
+    rosa = citizen(world, phone="+525590004444", email="rosa.g@example.com")
+    world.repo.set_preferences(rosa, Preferences(notifications=False))
+    reference = open_case(world, rosa)
+    world.cases.set_status(reference, CaseStatus.IN_REVIEW, channel=None, actor="agency")
+    outcomes = world.deliver_events(NOON_MEXICO)
+    assert [o.state for o in outcomes] == ["withheld", "withheld"] and world.all_sent() == []
+    assert {e.details["delivery"] for e in notifications_on_timeline(world, rosa)} == {"withheld"}
+    world.repo.set_preferences(rosa, Preferences(notifications=True))  # she asks to be told again
+    world.cases.set_status(reference, CaseStatus.AWAITING_CITIZEN, channel=None, actor="agency")
+    assert [o.state for o in world.deliver_events(NOON_MEXICO)] == ["sent"]
