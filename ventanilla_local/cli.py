@@ -97,7 +97,16 @@ def command_up(args: argparse.Namespace) -> int:
             f"  Context: {runtime.url}/v1/context?phone=5512345678   Open311: {runtime.url}/open311/v2/services.json",
             flush=True,
         )
+        print(
+            f"  Console: {runtime.url}/console/ (sign in as supervisora, agente or auditora: passwords in `make keys`)",
+            flush=True,
+        )
         print("  API keys: `ventanilla keys` (or `make keys`); logs: .ventanilla/logs/", flush=True)
+        print(
+            "  Messages to citizens: `ventanilla outbox` (22:00-08:00 Mexico City they wait for the morning: "
+            "`ventanilla clock advance 10h`)",
+            flush=True,
+        )
         print("Serving until Ctrl-C.", flush=True)
         stopped.wait()
     finally:
