@@ -75,5 +75,12 @@ bench-identity: install
 	npx cdk synth --quiet
 	$(BIN)/python -m benchmarks.identity report
 
+## Benchmark suite (ingest overhead, end to end, cold start, scale, money), each figure beside its baseline:
+## prints one report, writes benchmarks/results/bench.{json,md}. About 10 minutes on 2 cores.
+.PHONY: bench
+bench: install
+	npx cdk synth --quiet
+	$(BIN)/python -m benchmarks.suite
+
 clean:
 	rm -rf cdk.out .cache .ventanilla .pytest_cache .mypy_cache .ruff_cache
