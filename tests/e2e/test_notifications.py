@@ -240,7 +240,7 @@ def test_an_agent_records_her_preferences_and_the_next_message_follows_them(vent
     missing = operator(ventanilla, "PUT", "/v1/citizens/cit-" + "0" * 32 + "/preferences", json={"language": "en"})
     assert missing.status_code == 404
     saved = operator(ventanilla, "PUT", path, json={"channel": "email", "language": "en"})
-    assert saved.status_code == 200 and saved.json() == {"channel": "email", "language": "en"}
+    assert saved.status_code == 200 and saved.json() == {"channel": "email", "language": "en", "notifications": True}
 
     set_status(ventanilla, reference, "in_review")
     (mail,) = eventually(lambda: outbox_for(ventanilla, email), "the email she asked for")
