@@ -43,9 +43,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app.py infra shared functions ventanilla_local benchmarks
 
-## The whole suite: lint, unit, infra, integration, end-to-end and browser tests.
+## The whole suite: lint, unit, infra, integration, end-to-end and browser tests. `-rP` prints what the trust
+## tests tried (routes x credentials, fuzz cases, faults injected, touchpoints in vs stored: docs/trust.md).
 test: lint browser
-	$(BIN)/pytest -m "unit or infra or integration or e2e"
+	$(BIN)/pytest -m "unit or infra or integration or e2e" -rP
 
 ## The Debian chromium the console's browser tests drive (Playwright's own browser download needs the internet).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks
 
 from console.build import build as build_console
 from infra.catalogue import validate_catalogue
@@ -26,8 +26,8 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
     validate_catalogue()  # a bad procedure file fails synth, naming the file
     backend = VentanillaStack(app, STACK_ID, config=config)
     ConsoleStack(app, CONSOLE_STACK_ID, config=config, backend=backend, console_dir=build_console())
-    # Every unacknowledged AwsSolutions finding fails synthesis.
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    # Every unacknowledged finding of the three packs fails synthesis (acknowledgements: infra/findings.py).
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), ServerlessChecks(app))
     return app
 
 

@@ -32,6 +32,7 @@ CONTEXT_FUNCTION = "context"
 OPEN311_FUNCTION = "open311"
 JOURNEYS_FUNCTION = "journeys"
 NOTIFICATIONS_FUNCTION = "notifications"
+PRIVACY_FUNCTION = "privacy"
 OPERATOR_CLIENT = "operator"
 ALL_FUNCTIONS: tuple[str, ...] = (
     *CHANNELS,
@@ -44,6 +45,7 @@ ALL_FUNCTIONS: tuple[str, ...] = (
     OPEN311_FUNCTION,
     JOURNEYS_FUNCTION,
     NOTIFICATIONS_FUNCTION,
+    PRIVACY_FUNCTION,
 )
 
 # The domain event that links ingest to identity resolution.
@@ -149,6 +151,26 @@ class EnvironmentConfig(BaseModel):
         pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
         description="Cognito domain prefix for operators' token endpoint (unique per region); default ventanilla-<env>",
     )
+    text_retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Days raw touchpoints (message text, claims as received) are kept (DynamoDB time to live)",
+    )
+    waf: bool = Field(
+        default=False,
+        description="A regional AWS WAF web ACL on the API stage (managed rule groups, a per-address rate limit, logs)",
+    )
+    backup_plan: bool = Field(
+        default=False,
+        description="An AWS Backup plan for the table (daily kept 35 days, monthly kept a year) besides PITR",
+    )
+    event_consumer_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="Reserved concurrency of each function an EventBridge rule invokes (the account's quota must "
+        "leave 100 unreserved); None reserves nothing",
+    )
     lambda_memory_mb: int = Field(default=512, ge=128, le=10240)
     lambda_timeout_seconds: int = Field(default=15, ge=1, le=900)
 
@@ -166,6 +188,16 @@ class EnvironmentConfig(BaseModel):
     @property
     def cdk_removal_policy(self) -> RemovalPolicy:
         return RemovalPolicy.RETAIN if self.removal_policy == "retain" else RemovalPolicy.DESTROY
+
+    @property
+    def deletion_protection(self) -> bool:
+        """Retained environments also refuse deletion of the table (DynamoDB deletion protection)."""
+        return self.removal_policy == "retain"
+
+    @property
+    def waf_rate_limit(self) -> int:
+        """Requests one address may send in WAF's 5-minute window: one API client's whole throttle allowance."""
+        return int(self.api_throttle_rate_limit * 300)
 
     @property
     def lambda_timeout(self) -> Duration:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, Stack, Tags, Validations
+from aws_cdk import Aws, CfnOutput, Duration, Stack, Tags
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as lambda_event_sources
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from infra.config import (
     CASE_TRACKED_EVENTS,
@@ -33,6 +33,7 @@ from infra.config import (
     NOTIFIED_CASE_EVENTS,
     OPEN311_FUNCTION,
     OPERATOR_CLIENT,
+    PRIVACY_FUNCTION,
     PROVIDER_ROUTES,
     STEWARDSHIP_FUNCTION,
     TOUCHPOINT_RECORDED,
@@ -46,6 +47,14 @@ from infra.constructs.function import VentanillaFunction
 from infra.constructs.layer import DependencyLayerConstruct
 from infra.constructs.monitoring import MonitoringConstruct
 from infra.constructs.operators import OperatorsConstruct
+from infra.findings import (
+    DLQ_RULES,
+    LAMBDA_DLQ_RULES,
+    LAMBDA_RUNTIME_RULES,
+    SECRET_ROTATION_RULES,
+    WAF_RULES,
+    acknowledge,
+)
 
 STACK_ID = "Ventanilla"
 
@@ -80,6 +89,8 @@ STEWARDSHIP_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "Batch
 CASES_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query")
 CONTEXT_TABLE_ACTIONS = ("GetItem", "Query", "BatchGetItem")
 NOTIFICATIONS_TABLE_ACTIONS = ("GetItem", "PutItem", "ConditionCheckItem", "Query")
+# Export reads everything of a person; erasure deletes their index entries and personal items.
+PRIVACY_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem")
 JOURNEYS_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query")
 WRITER_KEY_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
 READER_KEY_ACTIONS = ("Decrypt",)
@@ -92,92 +103,6 @@ CASE_EVENTS_TO_NOTIFIER_RULE = "CaseEventsToNotifications"
 CONSENT_RULE = "ContactsToNotifications"
 DELIVERY_RULE = "DeliveryReportsToNotifications"
 NOTIFICATION_TIMERS_RULE = "NotificationTimers"
-
-# Reasons for the cdk-nag findings accepted in `VentanillaStack._acknowledge_findings`.
-L1_REASON = (
-    "Python 3.13 is chosen deliberately: the project targets Python 3.12/3.13 and the dependency layer is built "
-    "for cp313/arm64; moving to a newer runtime is a planned change (layer, tests, local runtime), not an upgrade "
-    "the linter should force."
-)
-XRAY_REASON = (
-    "The only Resource::* statement is xray:PutTraceSegments/PutTelemetryRecords added by active tracing; X-Ray "
-    "does not support resource-level permissions. Table, key, bus and queue statements name their resources."
-)
-APIG4_REASON = (
-    "Channel systems are machine clients: each method requires that channel's own API key (API Gateway checks it "
-    "and its usage plan), and each handler also checks the caller's key id against its own CHANNEL_API_KEY_ID / "
-    "OPERATOR_API_KEY_ID. An operator Cognito authorizer for the read API is planned and will replace the key there."
-)
-COG4_REASON = (
-    "Channel routes are called by channel systems, authenticated by per-client API keys (checked by API Gateway and "
-    "again by the handler); people never call them. The operator API has the Cognito authorizer."
-)
-APIG3_REASON = (
-    "WAF is optional and the deploying agency's decision (cost, existing perimeter, managed rule sets); the stage "
-    "already has per-client API keys, usage-plan throttling and quotas, and request validation."
-)
-IAM4_APIGW_REASON = (
-    "Account-level role that lets API Gateway write execution logs (required by the stage's ERROR logging); "
-    "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for exactly this role and is only "
-    "assumable by apigateway.amazonaws.com."
-)
-SMG4_REASON = (
-    "The identifier HMAC key is not rotated automatically: every index key is derived from it, so rotating it "
-    "means re-keying the identifier and blocking index (a planned, documented maintenance operation in "
-    "docs/identity.md), not a Lambda rotation schedule."
-)
-OPEN311_APIG4_REASON = (
-    "GeoReport v2 is a public standard: service lists and request status are public by design (the listing "
-    "carries no personal data), and clients submit with an `api_key` form parameter, which the function checks "
-    "against the key hashes in the Open311Keys secret; API Gateway cannot read a form parameter as an API key."
-)
-OPEN311_SMG4_REASON = (
-    "The Open311 secret holds SHA-256 hashes of client API keys, not credentials: a client's key is rotated by "
-    "issuing a new key to that client and replacing its hash (docs/cases.md), which a rotation Lambda cannot do."
-)
-PROVIDER_APIG4_REASON = (
-    "Provider webhooks (WhatsApp Cloud API, Meta, Twilio, SNS for SES) cannot send an API key header: each request "
-    "is authenticated by the provider's own scheme, checked by the function before anything is stored "
-    "(X-Hub-Signature-256 HMAC, X-Twilio-Signature HMAC, HTTP basic auth in the SNS subscription URL)."
-)
-CHANNEL_SECRETS_SMG4_REASON = (
-    "Provider secrets are issued by the providers (Meta app secret, Twilio auth token, verify tokens): they are "
-    "rotated in the provider's console and pasted here, which a rotation Lambda cannot do."
-)
-COMPREHEND_REASON = (
-    "comprehend:DetectSentiment is a stateless API with no resource to scope to (AWS documents '*' as its only "
-    "resource); the statement grants only that action, and X-Ray's PutTraceSegments (also '*') as on every function."
-)
-KDS3_REASON = (
-    "The contact-record stream is encrypted with Ventanilla's own customer-managed key (rotation on, key policy "
-    "in the stack) rather than the AWS-managed aws/kinesis key, on purpose: contact records are personal data."
-)
-KMS_DLQ_REASON = (
-    "Added by CDK's SqsDlq grant for the Kinesis mapping's on-failure queue, which is encrypted with Ventanilla's "
-    "CMK: the wildcard is in the KMS action names only (GenerateDataKey*, ReEncrypt*), the resource is that key."
-)
-SNS_CONFIRM_REASON = (
-    "sns:ConfirmSubscription only (no publish, no read): the SES receipt topic is created by the agency, so its "
-    "name is not known to this stack; the account is fixed and the function checks HTTP basic auth first."
-)
-SMS_PUBLISH_REASON = (
-    "SMS to a phone number (sns:Publish with PhoneNumber) has no resource ARN to scope to; the same policy denies "
-    "sns:Publish on every topic ARN, so the notifier can send SMS and nothing else through SNS."
-)
-CONSOLE_KEY_SMG4_REASON = (
-    "The console's API key is not a credential (operators authenticate with Cognito tokens, checked per role): it "
-    "only assigns the console's requests to its usage plan. Rotating it means a new ApiKey value and a CloudFront "
-    "update, done by redeploying; a rotation Lambda cannot update both."
-)
-COG2_REASON = (
-    "MFA is optional in the pool (TOTP enabled) and required per agency by enabling it for each operator or through "
-    "the agency's federated IdP; a REQUIRED pool-wide setting needs the MFA_SETUP sign-in flow, which the console "
-    "does not implement yet (docs/console.md)."
-)
-SQS3_REASON = (
-    "This queue IS the dead-letter queue (EventBridge rule targets and failed async Lambda invocations); a DLQ "
-    "of a DLQ would only move the problem. Messages are kept 14 days (the SQS maximum) for inspection and redrive."
-)
 
 
 def channel_route(channel: str) -> str:
@@ -218,6 +143,12 @@ STEWARDSHIP_ROUTES = (
     ("POST", "/v1/citizens/{citizen_id}/split"),
     ("PUT", "/v1/citizens/{citizen_id}/preferences"),
 )
+PRIVACY_ROUTES = (
+    ("GET", "/v1/citizens/{citizen_id}/export"),
+    ("POST", "/v1/citizens/{citizen_id}/rectifications"),
+    ("GET", "/v1/citizens/{citizen_id}/rectifications"),
+    ("POST", "/v1/citizens/{citizen_id}/erasure"),
+)
 
 
 class VentanillaStack(Stack):
@@ -232,7 +163,7 @@ class VentanillaStack(Stack):
 
         self.data = DataConstruct(self, "Data", config=config)
         self.events = EventsConstruct(self, "Events", config=config, key=self.data.key)
-        self.api = ApiConstruct(self, "Api", config=config)
+        self.api = ApiConstruct(self, "Api", config=config, key=self.data.key)
         self.layer = DependencyLayerConstruct(self, "DependencyLayer", removal_policy=config.cdk_removal_policy)
         self.functions: dict[str, VentanillaFunction] = {}
         self.api_keys: dict[str, apigateway.IApiKey] = {}
@@ -328,6 +259,22 @@ class VentanillaStack(Stack):
         self.events.bus.grant_put_events_to(stewardship.role)
         for method, path in STEWARDSHIP_ROUTES:
             self.methods.append(self._operator_route(method, path, stewardship.function))
+        privacy = self._function(
+            PRIVACY_FUNCTION,
+            "Ventanilla privacy rights: export, rectification and erasure of a citizen's data",
+            {
+                TABLE_NAME: table_name,
+                OPERATOR_API_KEY_ID: operator_key.key_id,
+                CONSOLE_API_KEY_ID: self.console_key.key_id,
+                DEFAULT_PHONE_REGION: config.default_phone_region,
+                IDENTITY_KEY_SECRET_ARN: identity_key_arn,
+            },
+        )
+        self.data.grant_table(privacy.role, *PRIVACY_TABLE_ACTIONS, indexes=True)
+        self.data.grant_key(privacy.role, *WRITER_KEY_ACTIONS)
+        self.data.grant_identity_key(privacy.role)
+        for method, path in PRIVACY_ROUTES:
+            self.methods.append(self._operator_route(method, path, privacy.function))
         self._add_case_functions(operator_key.key_id)
         self._add_journeys()
         self._add_notifications()
@@ -351,6 +298,7 @@ class VentanillaStack(Stack):
         CfnOutput(self, "DeadLetterQueueUrl", value=self.events.dead_letter_queue.queue_url)
         CfnOutput(self, "IdentityKeySecretArn", value=identity_key_arn, description="Identifier index HMAC key")
         CfnOutput(self, "DefaultPhoneRegion", value=config.default_phone_region)
+        CfnOutput(self, "TextRetentionDays", value=str(config.text_retention_days))
         CfnOutput(self, "Open311KeysSecretArn", value=self.data.open311_keys.secret_arn)
         CfnOutput(self, "ChannelSecretsArn", value=self.data.channel_secrets.secret_arn)
         CfnOutput(self, "OperatorAlertsTopicArn", value=self.monitoring.alerts.topic_arn)
@@ -555,6 +503,7 @@ class VentanillaStack(Stack):
             name=name,
             config=self.config,
             layer=self.layer.layer,
+            key=self.data.key,
             environment=environment,
             description=description,
         )
@@ -571,43 +520,61 @@ class VentanillaStack(Stack):
         return api_key
 
     def _acknowledge_findings(self) -> None:
-        """cdk-nag AwsSolutions findings accepted on purpose, each at the narrowest scope that carries it."""
+        """cdk-nag findings accepted on purpose, each at the narrowest scope that carries it (infra/findings.py)."""
+        consumers = {function.node.addr for function in self.events.consumers}
         for function in self.functions.values():
-            _acknowledge(function.function, "AwsSolutions-L1", L1_REASON)
-            _acknowledge(function.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+            acknowledge(function.function, "python_runtime", *LAMBDA_RUNTIME_RULES)
+            acknowledge(function.function, "no_vpc", "NIST.800.53.R5-LambdaInsideVPC")
+            acknowledge(function.role, "xray_wildcard", "AwsSolutions-IAM5[Resource::*]")
+            acknowledge(function.role, "role_policy", "NIST.800.53.R5-IAMNoInlinePolicy")
+            if function.function.node.addr in consumers:
+                acknowledge(function.function, "async_failure_destination", *LAMBDA_DLQ_RULES)
+                if self.config.event_consumer_concurrency is None:
+                    acknowledge(function.function, "dev_concurrency", "NIST.800.53.R5-LambdaConcurrency")
+            else:
+                acknowledge(function.function, "synchronous_invocation", *LAMBDA_DLQ_RULES)
+                acknowledge(function.function, "api_concurrency", "NIST.800.53.R5-LambdaConcurrency")
         for method in self.methods:
-            _acknowledge(method, "AwsSolutions-APIG4", APIG4_REASON)
-            _acknowledge(method, "AwsSolutions-COG4", COG4_REASON)
+            acknowledge(method, "channel_api_key", "AwsSolutions-APIG4")
+            acknowledge(method, "channel_cognito", "AwsSolutions-COG4")
         for method in self.provider_methods:
-            _acknowledge(method, "AwsSolutions-APIG4", PROVIDER_APIG4_REASON)
-            _acknowledge(method, "AwsSolutions-COG4", PROVIDER_APIG4_REASON)
-        _acknowledge(self.data.channel_secrets, "AwsSolutions-SMG4", CHANNEL_SECRETS_SMG4_REASON)
-        _acknowledge(self.contact_records, "AwsSolutions-KDS3", KDS3_REASON)
-        _acknowledge(self.functions[JOURNEYS_FUNCTION].role, "AwsSolutions-IAM5[Resource::*]", COMPREHEND_REASON)
-        _acknowledge(self.functions[NOTIFICATIONS_FUNCTION].role, "AwsSolutions-IAM5[Resource::*]", SMS_PUBLISH_REASON)
-        phone_role = self.functions["phone"].role
-        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
-            _acknowledge(phone_role, f"AwsSolutions-IAM5[Action::{action}]", KMS_DLQ_REASON)
-        _acknowledge(
-            self.functions["email"].role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:*:<AWS::AccountId>:*]",
-            SNS_CONFIRM_REASON,
-        )
+            acknowledge(method, "provider_webhook", "AwsSolutions-APIG4", "AwsSolutions-COG4")
         for method in self.open311_methods:
-            _acknowledge(method, "AwsSolutions-APIG4", OPEN311_APIG4_REASON)
-            _acknowledge(method, "AwsSolutions-COG4", OPEN311_APIG4_REASON)
-        _acknowledge(self.api.stage, "AwsSolutions-APIG3", APIG3_REASON)
-        _acknowledge(self.data.identity_key, "AwsSolutions-SMG4", SMG4_REASON)
-        _acknowledge(self.data.open311_keys, "AwsSolutions-SMG4", OPEN311_SMG4_REASON)
-        _acknowledge(
+            acknowledge(method, "open311_public", "AwsSolutions-APIG4", "AwsSolutions-COG4")
+        if self.api.web_acl is None:
+            acknowledge(self.api.stage, "waf_dev", *WAF_RULES)
+        acknowledge(self.api.stage, "api_cache", "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted")
+        acknowledge(self.api.stage, "api_client_certificate", "NIST.800.53.R5-APIGWSSLEnabled")
+        acknowledge(
             self.api.rest_api.node.find_child("CloudWatchRole"),
+            "apigw_logs_role",
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
-            IAM4_APIGW_REASON,
         )
-        _acknowledge(self.events.dead_letter_queue, "AwsSolutions-SQS3", SQS3_REASON)
-        _acknowledge(self.operators.console_key_secret, "AwsSolutions-SMG4", CONSOLE_KEY_SMG4_REASON)
-        _acknowledge(self.operators.user_pool, "AwsSolutions-COG2", COG2_REASON)
-
-
-def _acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason))
+        acknowledge(self.functions[JOURNEYS_FUNCTION].role, "comprehend", "AwsSolutions-IAM5[Resource::*]")
+        acknowledge(self.functions[NOTIFICATIONS_FUNCTION].role, "sms_publish", "AwsSolutions-IAM5[Resource::*]")
+        acknowledge(
+            self.functions["phone"].role,
+            "kms_dlq_grant",
+            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+            "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
+        )
+        acknowledge(
+            self.functions["email"].role,
+            "sns_confirm",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:*:<AWS::AccountId>:*]",
+        )
+        acknowledge(self.data.identity_key, "identity_key_rotation", *SECRET_ROTATION_RULES)
+        acknowledge(self.data.open311_keys, "open311_keys_rotation", *SECRET_ROTATION_RULES)
+        acknowledge(self.data.channel_secrets, "channel_secrets_rotation", *SECRET_ROTATION_RULES)
+        acknowledge(self.operators.console_key_secret, "console_key_rotation", *SECRET_ROTATION_RULES)
+        if self.data.backup_plan is None:
+            acknowledge(self.data.table, "backup_dev", "NIST.800.53.R5-DynamoDBInBackupPlan")
+        else:
+            acknowledge(
+                self.data.backup_plan,
+                "backup_role",
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]",
+            )
+        acknowledge(self.contact_records, "stream_cmk", "AwsSolutions-KDS3")
+        acknowledge(self.events.dead_letter_queue, "dead_letter_queue", *DLQ_RULES)
+        acknowledge(self.operators.user_pool, "operator_mfa", "AwsSolutions-COG2")

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from shared.config import MAX_BODY_BYTES
 from shared.exceptions import (
     ConflictError,
+    GoneError,
     InvalidTransitionError,
     NotFoundError,
     PublishError,
@@ -31,12 +32,18 @@ class ErrorResponse(BaseModel):
     detail: list[dict[str, Any]] | None = None
 
 
-def error_response(status: HTTPStatus, error: str, message: str, **extra: Any) -> Response:
+RETRY_AFTER_SECONDS = 1  # a 503's Retry-After: the store or the bus usually recovers within a second
+
+
+def error_response(
+    status: HTTPStatus, error: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     body = ErrorResponse(error=error, message=message, **extra)
     return Response(
         status_code=status.value,
         content_type=content_types.APPLICATION_JSON,
         body=body.model_dump_json(exclude_none=True),
+        headers=headers,
     )
 
 
@@ -163,6 +170,8 @@ def create_resolver(guards: Sequence[Guard] = (), *, json_body: bool = True) -> 
 
     @app.exception_handler(NotFoundError)
     def _not_found(error: NotFoundError) -> Response:
+        if isinstance(error, GoneError):
+            return error_response(HTTPStatus.GONE, "erased", str(error))
         return error_response(HTTPStatus.NOT_FOUND, "not_found", str(error))
 
     @app.exception_handler(ConflictError)
@@ -176,13 +185,21 @@ def create_resolver(guards: Sequence[Guard] = (), *, json_body: bool = True) -> 
     @app.exception_handler(ThrottledError)
     def _throttled(error: ThrottledError) -> Response:
         logger.warning("throttled", extra={"reason": str(error)})
-        return error_response(HTTPStatus.SERVICE_UNAVAILABLE, "throttled", "try again shortly")
+        return error_response(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "throttled",
+            "try again shortly",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(PublishError)
     def _unpublished(error: PublishError) -> Response:
         logger.error("event publish failed", extra={"reason": str(error)})
         return error_response(
-            HTTPStatus.SERVICE_UNAVAILABLE, "publish_failed", "touchpoint stored but not yet announced; retry"
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "publish_failed",
+            "touchpoint stored but not yet announced; retry",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
     @app.not_found

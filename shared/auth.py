@@ -33,6 +33,11 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/citizens/{citizen_id}/split"): STEWARDS,
     ("POST", "/v1/reviews/{review_id}/decision"): STEWARDS,
     ("GET", "/v1/audit"): frozenset({AUDITOR, SUPERVISOR}),
+    # Privacy rights: a person's whole file leaves only through a supervisor or an auditor; erasure is a
+    # supervisor's; agents correct data they see at the counter (every change is kept with its reason).
+    ("GET", "/v1/citizens/{citizen_id}/export"): frozenset({SUPERVISOR, AUDITOR}),
+    ("POST", "/v1/citizens/{citizen_id}/rectifications"): frozenset({AGENT, SUPERVISOR}),
+    ("POST", "/v1/citizens/{citizen_id}/erasure"): STEWARDS,
 }
 
 

@@ -21,6 +21,8 @@ class ObservabilitySettings(BaseModel):
 
 class TableSettings(ObservabilitySettings):
     table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    # Days a raw touchpoint (message text, claims as received) is kept after it arrived; unset: kept.
+    text_retention_days: int | None = Field(alias="TEXT_RETENTION_DAYS", default=None, ge=1)
 
 
 class IngestSettings(TableSettings):
@@ -58,6 +60,10 @@ class StewardshipSettings(IdentitySettings, OperatorKeys):
     pass
 
 
+class PrivacySettings(IdentityKeySettings, OperatorKeys):
+    pass
+
+
 @lru_cache(maxsize=1)
 def get_ingest_settings() -> IngestSettings:
     return IngestSettings.model_validate(dict(os.environ))
@@ -76,6 +82,11 @@ def get_read_api_settings() -> ReadApiSettings:
 @lru_cache(maxsize=1)
 def get_stewardship_settings() -> StewardshipSettings:
     return StewardshipSettings.model_validate(dict(os.environ))
+
+
+@lru_cache(maxsize=1)
+def get_privacy_settings() -> PrivacySettings:
+    return PrivacySettings.model_validate(dict(os.environ))
 
 
 class CasesSettings(TableSettings, OperatorKeys):

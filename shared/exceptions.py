@@ -13,6 +13,10 @@ class NotFoundError(VentanillaError):
     """The thing asked for does not exist."""
 
 
+class GoneError(NotFoundError):
+    """The thing existed and was erased on purpose (a citizen's erasure): 410, saying when."""
+
+
 class ConflictError(VentanillaError):
     """A conditional write lost: the item exists or changed underneath us."""
 

@@ -24,3 +24,13 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ventanilla_local.cli import synth
 
     return synth(ROOT, tmp_path_factory.mktemp("assembly") / "cdk.out")
+
+
+LAYERS = ("unit", "infra", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test belongs to a layer: `make test` selects by layer, so an unmarked test would never run."""
+    unmarked = [item.nodeid for item in items if not any(item.get_closest_marker(layer) for layer in LAYERS)]
+    if unmarked:
+        raise pytest.UsageError(f"tests without a layer marker ({', '.join(LAYERS)}): {', '.join(unmarked[:10])}")

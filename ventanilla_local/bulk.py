@@ -30,7 +30,12 @@ from shared.identity.engine import IdentityEngine
 from shared.identity.hashing import IdentifierHasher
 from shared.models.events import TouchpointRecorded
 from shared.models.touchpoint import Touchpoint
+from shared.privacy.service import PrivacyService
+from shared.repositories.audit import DynamoDBAuditRepository
+from shared.repositories.cases import DynamoDBCaseRepository
 from shared.repositories.identity import DynamoDBIdentityRepository
+from shared.repositories.notifications import DynamoDBNotificationRepository
+from shared.repositories.personal_data import DynamoDBPersonalDataRepository
 from shared.repositories.touchpoints import DynamoDBTouchpointRepository
 
 
@@ -45,6 +50,7 @@ class Target:
     endpoint_url: str | None = None
     credentials: dict[str, str] = field(default_factory=dict)
     region: str | None = None
+    text_retention_days: int | None = None
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region, **self.credentials)
@@ -61,6 +67,7 @@ def local_target(state_dir: Path) -> Target:
         event_bus_name=env["EVENT_BUS_NAME"],
         identity_key_secret_arn=env["IDENTITY_KEY_SECRET_ARN"],
         default_phone_region=env["DEFAULT_PHONE_REGION"],
+        text_retention_days=int(env["TEXT_RETENTION_DAYS"]) if env.get("TEXT_RETENTION_DAYS") else None,
         endpoint_url=env["AWS_ENDPOINT_URL"],
         region=env["AWS_REGION"],
         credentials={
@@ -83,6 +90,7 @@ def stack_target(stack_name: str, region: str | None = None) -> Target:
         event_bus_name=outputs["EventBusName"],
         identity_key_secret_arn=outputs["IdentityKeySecretArn"],
         default_phone_region=outputs["DefaultPhoneRegion"],
+        text_retention_days=int(outputs["TextRetentionDays"]) if outputs.get("TextRetentionDays") else None,
         region=region,
     )
 
@@ -91,7 +99,7 @@ def engine_for(target: Target) -> IdentityEngine:
     dynamodb = target.client("dynamodb")
     secret = target.client("secretsmanager").get_secret_value(SecretId=target.identity_key_secret_arn)["SecretString"]
     return IdentityEngine(
-        touchpoints=DynamoDBTouchpointRepository(dynamodb, target.table_name),
+        touchpoints=DynamoDBTouchpointRepository(dynamodb, target.table_name, target.text_retention_days),
         identity=DynamoDBIdentityRepository(dynamodb, target.table_name),
         hasher=IdentifierHasher(secret.encode()),
         publisher=EventBridgePublisher(target.client("events"), target.event_bus_name),
@@ -205,3 +213,19 @@ def _progress(total: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit="tp", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
+
+
+def privacy_service(target: Target) -> PrivacyService:
+    """A citizen's export, rectification and erasure, run with the caller's own AWS credentials."""
+    engine = engine_for(target)
+    dynamodb = target.client("dynamodb")
+    return PrivacyService(
+        identity=DynamoDBIdentityRepository(dynamodb, target.table_name),
+        touchpoints=DynamoDBTouchpointRepository(dynamodb, target.table_name),
+        cases=DynamoDBCaseRepository(dynamodb, target.table_name),
+        notifications=DynamoDBNotificationRepository(dynamodb, target.table_name),
+        audit=DynamoDBAuditRepository(dynamodb, target.table_name),
+        personal=DynamoDBPersonalDataRepository(dynamodb, target.table_name),
+        hasher=engine.hasher,
+        default_region=target.default_phone_region,
+    )

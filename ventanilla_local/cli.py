@@ -6,7 +6,7 @@ ventanilla synth   synthesize the CDK app into cdk.out
 ventanilla clock   show the running stack's clock, or `clock advance 3d` to run what falls due
 ventanilla dlq     list what was parked in the dead-letter queue, or `dlq redrive` it
 ventanilla outbox  list the messages the running stack sent to citizens (captured, not delivered)
-ventanilla fault   make a provider fail: `fault whatsapp on|off|N`
+ventanilla fault   make part of the stack fail: `fault events|dynamodb|ses|sns|lambda|whatsapp on|off|N`
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from ventanilla_local.faults import PROVIDERS as FAULT_PROVIDERS
 
 STATE_DIR = ".ventanilla"
 
@@ -163,26 +165,43 @@ def command_outbox(args: argparse.Namespace) -> int:
 
 
 def command_fault(args: argparse.Namespace) -> int:
-    """Make the running stack's WhatsApp stand-in fail: on (every send), off, or the next N sends."""
+    """Make part of the running stack fail (ventanilla_local/faults.py), or show what is failing."""
     import requests
 
     url = _control_url(args, "/__ventanilla/faults")
     if url is None:
         return 1
-    mode = args.mode.lower()
+    if args.provider is None:
+        response = requests.get(url, timeout=30)
+        if not response.ok:
+            print(f"fault: {response.status_code} {response.text}", file=sys.stderr)
+            return 1
+        for provider, fault in response.json()["providers"].items():
+            injected = fault.get("injected") or {}
+            tally = f"  [{injected['failed']} of {injected['calls']} failed]" if injected.get("calls") else ""
+            print(f"{provider:<9} {fault['description']}{tally}")
+        return 0
+    mode = (args.mode or "").lower()
     if mode not in ("on", "off") and not mode.isdigit():
-        print("Say on, off or a number of failures: `ventanilla fault whatsapp 3`.", file=sys.stderr)
+        print(f"Say on, off or a number of failures: `ventanilla fault {args.provider} 3`.", file=sys.stderr)
         return 2
-    failures = -1 if mode == "on" else 0 if mode == "off" else int(mode)
-    response = requests.post(url, json={"provider": args.provider, "failures": failures}, timeout=30)
+    request: dict[str, Any] = {
+        "provider": args.provider,
+        "failures": -1 if mode == "on" else 0 if mode == "off" else int(mode),
+    }
+    for option in ("rate", "partial", "code", "seed"):
+        if getattr(args, option) is not None:
+            request[option] = getattr(args, option)
+    if args.only:
+        request["operations"] = args.only.split(",")
+    if args.functions:
+        request["functions"] = args.functions.split(",")
+    response = requests.post(url, json=request, timeout=30)
     if not response.ok:
-        print(f"fault: {response.status_code} {response.text}", file=sys.stderr)
+        detail = response.json().get("error") if response.headers.get("content-type") == "application/json" else None
+        print(f"fault: {detail or response.text}", file=sys.stderr)
         return 1
-    state = response.json()["failures"]
-    print(
-        f"{args.provider}: "
-        + ("every send fails" if state < 0 else f"the next {state} sends fail" if state else "working")
-    )
+    print(f"{args.provider}: {response.json()['description']}")
     return 0
 
 
@@ -265,6 +284,31 @@ def command_export_links(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_citizen(args: argparse.Namespace) -> int:
+    """A citizen's export, run with the caller's credentials (local stack or --stack) and audited as the caller."""
+    import getpass
+
+    from shared.auth import SUPERVISOR, Caller
+    from shared.exceptions import NotFoundError
+    from ventanilla_local import bulk
+
+    service = bulk.privacy_service(_target(args))
+    caller = Caller(actor=f"cli:{getpass.getuser()}", roles=frozenset({SUPERVISOR}), client="ventanilla-cli")
+    try:
+        document = service.export(args.citizen_id, caller, "CLI ventanilla citizen export")
+    except NotFoundError as error:
+        print(f"citizen export: {error}", file=sys.stderr)
+        return 1
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        counts = ", ".join(f"{len(document[k])} {k}" for k in ("touchpoints", "cases", "notifications", "access_log"))
+        print(f"{document['citizen_id']}: {counts} written to {args.out}")
+    else:
+        print(text)
+    return 0
+
+
 def command_synth(_: argparse.Namespace) -> int:
     synth(project_root())
     return 0
@@ -300,11 +344,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     outbox.add_argument("--json", action="store_true", help="as JSON")
     outbox.add_argument("--state-dir")
     outbox.set_defaults(run=command_outbox)
-    fault = commands.add_parser("fault", help="make a provider of the local stack fail: `fault whatsapp on|off|N`")
-    fault.add_argument("provider", choices=("whatsapp",))
-    fault.add_argument("mode", help="on (every send fails), off, or N (the next N sends fail)")
+    fault = commands.add_parser(
+        "fault",
+        help="make part of the local stack fail: `fault events 5`, `fault dynamodb on --rate 0.3`, "
+        "`fault whatsapp off`, `fault all off`; no arguments: what is failing",
+    )
+    fault.add_argument("provider", nargs="?", choices=(*FAULT_PROVIDERS, "all"))
+    fault.add_argument("mode", nargs="?", help="on (every call fails), off, or N (the next N calls fail)")
+    fault.add_argument("--rate", type=float, help="the chance a matching call fails (default 1)")
+    fault.add_argument("--partial", type=float, help="events: share of failures answered as a partial PutEvents")
+    fault.add_argument("--code", help="the error code to answer with (default: drawn from the provider's)")
+    fault.add_argument("--only", help="operations, comma-separated (e.g. PutItem,TransactWriteItems)")
+    fault.add_argument("--functions", help="only these functions' calls (lambda: these targets), comma-separated")
+    fault.add_argument("--seed", type=int, help="reseed the fault generator (same calls, same failures)")
     fault.add_argument("--state-dir")
     fault.set_defaults(run=command_fault)
+    citizen = commands.add_parser("citizen", help="a citizen's data: `citizen export ID` (right of access)")
+    citizen.add_argument("action", choices=("export",))
+    citizen.add_argument("citizen_id")
+    citizen.add_argument("--out", help="write the JSON document here (default: print it)")
+    citizen.add_argument("--state-dir", help="local stack state (default .ventanilla/)")
+    citizen.add_argument("--stack", help="a deployed stack's name instead of the local stack")
+    citizen.add_argument("--region", help="AWS region of --stack")
+    citizen.set_defaults(run=command_citizen)
     for name, help_text, argument, runner in (
         ("import", "load touchpoints in the interchange format (JSON lines), in file order", "file", command_import),
         ("export-links", "write one {touchpoint_id, citizen_id} line per touchpoint", "out", command_export_links),

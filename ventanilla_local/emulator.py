@@ -14,6 +14,8 @@ import os
 import re
 import secrets
 import socket
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,16 +35,27 @@ def free_port() -> int:
 
 
 class Emulator:
-    """An AWS endpoint: moto server started here, or an external one from AWS_ENDPOINT_URL."""
+    """An AWS endpoint: moto server started here, or an external one from AWS_ENDPOINT_URL.
 
-    def __init__(self, endpoint: str | None = None) -> None:
+    `middleware` wraps the embedded server's WSGI app (the local fault injector, ventanilla_local/faults.py).
+    """
+
+    def __init__(self, endpoint: str | None = None, middleware: Callable[[Any], Any] | None = None) -> None:
         self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._middleware = middleware
         self.endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL") or ""
         self.external = bool(self.endpoint)
 
     def start(self) -> Emulator:
         if not self.endpoint:
-            from moto.server import ThreadedMotoServer
+            # moto's ThreadedMotoServer, with the app wrapped
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                MotoRequestHandler,
+                create_backend_app,
+            )
+            from werkzeug.serving import make_server
 
             from ventanilla_local import moto_patches
 
@@ -50,15 +63,21 @@ class Emulator:
 
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per emulator call otherwise
 
-            port = free_port()
-            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-            self._server.start()
-            self.endpoint = f"http://127.0.0.1:{port}"
+            app: Any = DomainDispatcherApplication(create_backend_app)
+            if self._middleware is not None:
+                app = self._middleware(app)
+            self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+            self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
+            self._thread.start()
+            self.endpoint = f"http://127.0.0.1:{self._server.server_port}"
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
             self._server = None
 
     def client(self, service: str) -> Any:
@@ -71,13 +90,17 @@ class Emulator:
             aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
         )
 
-    def environment(self) -> dict[str, str]:
-        """What a function process needs to talk to this emulator."""
+    def environment(self, access_key_id: str | None = None) -> dict[str, str]:
+        """What a function process needs to talk to this emulator (`access_key_id`: the caller's own, so the
+        emulator side can tell callers apart, as AWS tells roles apart)."""
+        credentials = dict(LOCAL_CREDENTIALS)
+        if access_key_id:
+            credentials["AWS_ACCESS_KEY_ID"] = access_key_id
         return {
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
-            **LOCAL_CREDENTIALS,
+            **credentials,
         }
 
 

@@ -70,6 +70,7 @@ class _Bucket:
 CLOCK_PATH = "/__ventanilla/clock"
 OUTBOX_PATH = "/__ventanilla/outbox"
 FAULTS_PATH = "/__ventanilla/faults"
+IDLE_PATH = "/__ventanilla/idle"
 COGNITO_PATH = "/__ventanilla/cognito"  # the local stand-in for cognito-idp's InitiateAuth
 LOOPBACK = ("127.0.0.1", "::1")
 # The console loads nothing from elsewhere: its own scripts, styles and the API on the same origin.
@@ -78,6 +79,13 @@ CONSOLE_CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 JSON = {"Content-Type": "application/json"}
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of concurrent clients (a channel system's retries, a
+    # provider's webhook storm) would see connections reset, which API Gateway never does.
+    request_queue_size = 256
+    daemon_threads = True
 
 
 class Gateway:
@@ -90,7 +98,8 @@ class Gateway:
         port: int,
         clock: Callable[[timedelta | None], datetime] | None = None,
         outbox: Callable[[], list[dict[str, Any]]] | None = None,
-        faults: Callable[[str, int], dict[str, Any]] | None = None,
+        faults: Callable[[dict[str, Any] | None], dict[str, Any]] | None = None,
+        idle: Callable[[float], dict[str, Any]] | None = None,
         console: Callable[[], dict[str, Any]] | None = None,
         console_dir: Path | None = None,
         signin: LocalSignIn | None = None,
@@ -102,11 +111,11 @@ class Gateway:
         self._clock = clock
         self._outbox = outbox
         self._faults = faults
+        self._idle = idle
         self.pools = pools
         self._keys_by_value = {k.value: k for k in keys.values()}
         self._buckets = self._throttles(keys)
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._openapi: dict[str, Any] | None = None
 
@@ -282,7 +291,7 @@ class Gateway:
         return self._openapi
 
     def _control(self, method: str, path: str, body: bytes | None) -> tuple[int, dict[str, str], bytes] | None:
-        """The local runtime's controls (not part of the API, loopback only): clock, outbox, provider faults."""
+        """The local runtime's controls (not part of the API, loopback only): clock, outbox, faults, idle."""
         if path == CLOCK_PATH and self._clock is not None:
             return self._clock_page(method, body)
         if path == OUTBOX_PATH and self._outbox is not None and method == "GET":
@@ -293,13 +302,18 @@ class Gateway:
             except (ValueError, AttributeError):
                 status, answer = 400, {"__type": "SerializationException", "message": "body is not JSON"}
             return status, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(answer).encode()
-        if path == FAULTS_PATH and self._faults is not None and method == "POST":
+        if path == FAULTS_PATH and self._faults is not None and method in ("GET", "POST"):
             try:
-                request = json.loads(body or b"{}")
-                answer = self._faults(str(request.get("provider", "")), int(request.get("failures", 0)))
-            except (ValueError, TypeError, AttributeError) as error:
+                request = json.loads(body or b"{}") if method == "POST" else None
+                if request is not None and not isinstance(request, dict):
+                    raise ValueError("the body is a JSON object: provider, failures and the fault's options")
+                answer = self._faults(request)
+            except (ValueError, TypeError) as error:
                 return 400, JSON, json.dumps({"error": str(error)}).encode()
             return 200, JSON, json.dumps(answer).encode()
+        if path == IDLE_PATH and self._idle is not None and method == "GET":
+            # every event published so far delivered (or parked): what a script waits for before looking
+            return 200, JSON, json.dumps(self._idle(60.0)).encode()
         return None
 
     def _clock_page(self, method: str, body: bytes | None) -> tuple[int, dict[str, str], bytes]:

@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -44,8 +45,10 @@ class EventPump:
         pools: dict[str, FunctionPool],
         retry_delay: float = 0.2,
         clock_offset: Callable[[], timedelta] = timedelta,
+        faults: Callable[[str], str | None] | None = None,
     ) -> None:
         self._clock_offset = clock_offset
+        self._faults = faults
         self._sqs = emulator.client("sqs")
         self._physical = physical
         self._pools = pools
@@ -61,6 +64,7 @@ class EventPump:
         self._executor = ThreadPoolExecutor(max_workers=max(2, 2 * len(self._routes)), thread_name_prefix="deliver")
         self.delivered = 0
         self.dead_lettered = 0
+        self.failed_attempts: Counter[str] = Counter()  # by function: attempts that failed (then retried or parked)
 
     def start(self) -> None:
         for queue_url, target in self._routes:
@@ -117,11 +121,16 @@ class EventPump:
             error: Exception | None = None
             for attempt in range(attempts):
                 try:
+                    injected = self._faults(pool.spec.name) if self._faults else None
+                    if injected:  # `ventanilla fault lambda`: the delivery fails before the function runs
+                        raise FunctionError(pool.spec.name, {"errorType": injected, "errorMessage": "injected fault"})
                     pool.invoke(event)
                     self.delivered += 1
                     break
                 except (FunctionError, RuntimeError) as failure:
                     error = failure
+                    with self._lock:
+                        self.failed_attempts[pool.spec.name] += 1
                     log.warning("%s failed (attempt %d of %d): %s", pool.spec.name, attempt + 1, attempts, failure)
                     time.sleep(self._retry_delay * (2**attempt))
             else:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ventanilla_local.emulator import Emulator, Physical, provision, wire_rules
+from ventanilla_local.faults import PROVIDERS, FaultInjector, caller_key
 from ventanilla_local.functions import FunctionPool
 from ventanilla_local.gateway import COGNITO_PATH, Gateway, LocalKey
 from ventanilla_local.outbox import WhatsAppStub, emulator_messages
@@ -23,6 +24,7 @@ from ventanilla_local.scheduler import Scheduler
 from ventanilla_local.signin import CLIENT_ID, LocalSignIn
 from ventanilla_local.streams import StreamPoller, start_pollers
 from ventanilla_local.template import QUEUE, SECRET, AppTemplate, load
+from ventanilla_local.ttl import TimeToLive
 
 log = logging.getLogger("ventanilla")
 
@@ -61,7 +63,8 @@ class LocalRuntime:
         self.template = load(cdk_out)
         self.state_dir = state_dir
         self.host, self.port = host, port
-        self.emulator = Emulator(emulator_endpoint)
+        self.faults = FaultInjector(spec.name for spec in self.template.functions.values())
+        self.emulator = Emulator(emulator_endpoint, middleware=self.faults.middleware)
         self.concurrency = concurrency
         self.prefix = f"vtl{secrets.token_hex(3)}"
         self.physical = Physical()
@@ -97,9 +100,16 @@ class LocalRuntime:
                 spec, self.function_environment(logical_id), self.state_dir / "logs", self.concurrency
             )
         inboxes = wire_rules(self.template, self.emulator, self.prefix, self.physical)
-        self.scheduler = Scheduler(self.template, self.pools)
+        self.time_to_live = TimeToLive(self.template, self.emulator, self.physical)
+        self.scheduler = Scheduler(self.template, self.pools, housekeeping=[self.time_to_live.sweep])
         self.pump = EventPump(
-            self.template, self.emulator, self.physical, inboxes, self.pools, clock_offset=self.scheduler.offset
+            self.template,
+            self.emulator,
+            self.physical,
+            inboxes,
+            self.pools,
+            clock_offset=self.scheduler.offset,
+            faults=self.faults.lambda_fault,
         )
         self.pump.start()
         self.pollers = start_pollers(self.template, self.emulator, self.physical, self.pools)
@@ -113,6 +123,7 @@ class LocalRuntime:
             clock=self.advance_clock,
             outbox=self.outbox,
             faults=self.fault,
+            idle=self.settle,
             console=self.console_config,
             console_dir=self._build_console(),
             signin=self.signin,
@@ -154,7 +165,7 @@ class LocalRuntime:
         """The environment the template gives the function, resolved to local names, plus Lambda's own."""
         spec = self.template.functions[logical_id]
         environment = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
-        environment.update(self.emulator.environment())
+        environment.update(self.emulator.environment(access_key_id=caller_key(spec.name)))
         environment.update(
             {
                 "AWS_LAMBDA_FUNCTION_NAME": self.physical.refs[logical_id],
@@ -246,12 +257,34 @@ class LocalRuntime:
         messages = emulator_messages(self.emulator.endpoint, self.emulator.external) + self.whatsapp.sent()
         return [asdict(m) for m in messages]
 
-    def fault(self, provider: str, failures: int) -> dict[str, Any]:
-        """Make the next `failures` sends of a provider fail (-1: all of them until 0)."""
-        if provider != "whatsapp":
-            raise ValueError("only the WhatsApp stand-in can be told to fail (SES and SNS are the emulator's)")
-        self.whatsapp.fail(failures)
-        return {"provider": provider, "failures": self.whatsapp.failing}
+    def fault(self, request: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Set a fault (`ventanilla fault`, ventanilla_local/faults.py), or with no request say what is set and
+        what was injected. `{"provider": "all", "failures": 0}` switches every fault off."""
+        if request is None:
+            state = self.faults.state()
+            state["providers"]["whatsapp"] = self._whatsapp_fault()
+            return state
+        provider = str(request.get("provider", ""))
+        if provider == "all":
+            if request.get("failures", 0) != 0:
+                raise ValueError("all takes failures 0 (every fault off); set the others one provider at a time")
+            self.faults.clear()
+            self.whatsapp.fail(0)
+            return {"provider": "all", "failures": 0, "description": "every fault off"}
+        if provider == "whatsapp":
+            failures = request.get("failures", 0)
+            if isinstance(failures, bool) or not isinstance(failures, int) or failures < -1:
+                raise ValueError("failures is a count, -1 (until switched off) or 0 (off)")
+            self.whatsapp.fail(failures)
+            return self._whatsapp_fault()
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}: one of {', '.join(PROVIDERS)} (or all, with failures 0)")
+        return self.faults.configure(request)
+
+    def _whatsapp_fault(self) -> dict[str, Any]:
+        failing = self.whatsapp.failing
+        description = "every send fails" if failing < 0 else f"the next {failing} sends fail" if failing else "working"
+        return {"provider": "whatsapp", "failures": failing, "description": description}
 
     def _register_open311_key(self) -> str | None:
         """A local Open311 client key (kept in keys.json), its SHA-256 put in the Open311Keys secret as an
@@ -287,6 +320,19 @@ class LocalRuntime:
             time.sleep(0.1)
         return False
 
+    def settle(self, timeout: float = 60.0) -> dict[str, Any]:
+        """Wait until idle (`/__ventanilla/idle`), and say what the event pump did so far."""
+        idle = self.wait_idle(timeout=timeout)
+        assert self.pump is not None
+        return {
+            "idle": idle,
+            "deliveries": {
+                "delivered": self.pump.delivered,
+                "failed_attempts": dict(self.pump.failed_attempts),
+                "parked": self.pump.dead_lettered,
+            },
+        }
+
     def advance_clock(self, by: timedelta | None) -> datetime:
         """The clock every timer reads; with `by`, move it forward and run what fell due, then settle."""
         assert self.scheduler is not None, "runtime not started"
@@ -309,7 +355,11 @@ class LocalRuntime:
             "resource_prefix": self.prefix,
             "template": str(self.template.path),
             # what `ventanilla import` / `export-links` need to run the identity code against this stack
-            "identity_environment": self.function_environment(self.template.function_by_name("identity").logical_id),
+            "identity_environment": {
+                **self.function_environment(self.template.function_by_name("identity").logical_id),
+                # the CLI's own key: a fault set for the identity function's calls is not one for the operator's
+                "AWS_ACCESS_KEY_ID": caller_key("cli"),
+            },
             "dead_letter_queue_url": next(iter(self.physical.refs[q] for q in self.template.of_type(QUEUE)), None),
         }
         path = self.state_dir / "state.json"

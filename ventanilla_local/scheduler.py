@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -58,10 +59,23 @@ def schedules(template: AppTemplate) -> list[ScheduleSpec]:
     return specs
 
 
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+
+
 class Scheduler:
-    def __init__(self, template: AppTemplate, pools: dict[str, FunctionPool]) -> None:
+    """`housekeeping`: what AWS does on its own clock (DynamoDB's TTL sweep), run before the schedules whenever
+    the clock is advanced, and once an hour."""
+
+    def __init__(
+        self,
+        template: AppTemplate,
+        pools: dict[str, FunctionPool],
+        housekeeping: Sequence[Callable[[datetime], object]] = (),
+    ) -> None:
         self._specs = schedules(template)
         self._pools = pools
+        self._housekeeping = tuple(housekeeping)
+        self._last_housekeeping = datetime.now(UTC)
         self._offset = timedelta()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -87,6 +101,7 @@ class Scheduler:
         with self._lock:
             self._offset += by
             moment = self.now()
+            self._housekeep(moment)
             for spec in self._specs:
                 self._fire(spec, moment)
         return moment
@@ -95,8 +110,18 @@ class Scheduler:
         period = min(spec.every for spec in self._specs)
         while not self._stop.wait(period.total_seconds()):
             with self._lock:
+                if datetime.now(UTC) - self._last_housekeeping >= HOUSEKEEPING_EVERY:
+                    self._housekeep(self.now())
                 for spec in self._specs:
                     self._fire(spec, self.now())
+
+    def _housekeep(self, moment: datetime) -> None:
+        self._last_housekeeping = datetime.now(UTC)
+        for task in self._housekeeping:
+            try:
+                task(moment)
+            except Exception:  # the next run tries again, as AWS's own sweeps would
+                log.exception("housekeeping failed")
 
     def _fire(self, spec: ScheduleSpec, moment: datetime) -> None:
         event = {

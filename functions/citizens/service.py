@@ -8,7 +8,7 @@ from functions.citizens.models import (
     IdentityExplanationResponse,
     TouchpointLinkResponse,
 )
-from shared.exceptions import NotFoundError, ValidationFailedError
+from shared.exceptions import GoneError, NotFoundError, ValidationFailedError
 from shared.identity.hashing import IdentifierHasher
 from shared.identity.normalise import normalise_identifier
 from shared.identity.records import CitizenRecord
@@ -36,6 +36,8 @@ def current_record(citizen_id: str, identity: IdentityRepository) -> tuple[Citiz
         if survivor is None:
             raise NotFoundError(f"citizen {record.merged_into} not found")
         record = survivor
+    if record.is_erased:
+        raise GoneError(f"citizen {record.citizen_id} was erased on {record.erased_at:%Y-%m-%d}")
     return record, identity.get_many(record.members)
 
 

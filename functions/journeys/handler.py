@@ -112,7 +112,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     envelope = parse(event=event, model=EventBridgeModel)
     service = get_service()
     if envelope.detail_type == SCHEDULED:
-        signals = service.run_timers(envelope.time)
+        signals = service.run_timers(envelope.time, seconds_left=lambda: context.get_remaining_time_in_millis() / 1000)
     elif envelope.detail_type == CaseTouchpointAttached.detail_type():
         signals = service.on_contact(CaseTouchpointAttached.model_validate(envelope.detail))
     elif envelope.detail_type in MOVES:

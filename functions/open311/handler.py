@@ -64,7 +64,7 @@ app = create_resolver(json_body=False)
 @lru_cache(maxsize=1)
 def _case_service() -> CaseService:
     settings = get_open311_settings()
-    return build_case_service(settings.table_name, settings.event_bus_name)
+    return build_case_service(settings.table_name, settings.event_bus_name, settings.text_retention_days)
 
 
 @lru_cache(maxsize=1)

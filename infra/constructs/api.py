@@ -1,19 +1,40 @@
-"""API: the REST API (stage `api`, routes under /v1), its access logs, JSON gateway errors and per-client API keys."""
+"""API: the REST API (stage `api`, routes under /v1), its access logs, JSON gateway errors, per-client API keys and,
+where the environment asks for it, a regional WAF web ACL on the stage."""
 
 from __future__ import annotations
 
 import json
 
-from aws_cdk import Stack
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.config import EnvironmentConfig
 
 STAGE_NAME = "api"
 CLIENT_METADATA_KEY = "ventanilla:client"
+
+# The web ACL (when `waf` is on): AWS managed rule groups in this order, then a rate limit per client address.
+WAF_MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+# Rules of a managed group that would block legitimate requests, so they only count (metrics, sampled requests):
+# the API accepts bodies up to 256 KB (inbound emails, WhatsApp webhooks; the common set blocks bodies over 8 KB),
+# citizens' messages and emails may carry HTML, which the API stores as text and the console escapes, and machine
+# clients (IVR/CTI, office queue systems) may send no User-Agent; every such client is authenticated by its key.
+WAF_COUNTED_RULES: dict[str, tuple[str, ...]] = {
+    "AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY", "CrossSiteScripting_BODY", "NoUserAgent_HEADER"),
+}
+WAF_RATE_RULE = "RateLimitPerAddress"
+WAF_RATE_WINDOW_SECONDS = 300
+# Never written to the WAF logs: the channel's API key and the operator's token.
+WAF_REDACTED_HEADERS = ("x-api-key", "authorization")
 
 
 def _error_body(error: str, message: str) -> str:
@@ -57,7 +78,7 @@ _GATEWAY_RESPONSES: tuple[tuple[apigateway.ResponseType, str | None, str, str], 
 class ApiConstruct(Construct):
     """A REST API whose every method is validated, logged, traced, throttled and (by default) API-key protected."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         self._routes: set[tuple[str, str]] = set()
@@ -66,6 +87,7 @@ class ApiConstruct(Construct):
             self,
             "AccessLogs",
             retention=config.log_retention,
+            encryption_key=key,
             removal_policy=config.cdk_removal_policy,
         )
         self.rest_api = apigateway.RestApi(
@@ -112,6 +134,99 @@ class ApiConstruct(Construct):
                 status_code=status_code,
                 templates={"application/json": _error_body(error, message)},
             )
+        self.web_acl: wafv2.CfnWebACL | None = None
+        if config.waf:
+            self.web_acl = self._add_web_acl(key)
+
+    def _add_web_acl(self, key: kms.IKey) -> wafv2.CfnWebACL:
+        """A regional web ACL on the stage: AWS managed rule groups, a per-address rate limit, metrics and logs."""
+        config = self._config
+
+        def visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=metric_name, sampled_requests_enabled=True
+            )
+
+        rules = [
+            wafv2.CfnWebACL.RuleProperty(
+                name=group,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS",
+                        name=group,
+                        rule_action_overrides=[
+                            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                                name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+                            )
+                            for rule in WAF_COUNTED_RULES.get(group, ())
+                        ]
+                        or None,
+                    )
+                ),
+                visibility_config=visibility(group),
+            )
+            for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS)
+        ]
+        # No single address may send more than one API client's whole throttle allowance (usage plans then
+        # throttle each client by its key; keyless routes such as Open311 and provider webhooks rely on this).
+        rules.append(
+            wafv2.CfnWebACL.RuleProperty(
+                name=WAF_RATE_RULE,
+                priority=len(rules),
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP",
+                        limit=config.waf_rate_limit,
+                        evaluation_window_sec=WAF_RATE_WINDOW_SECONDS,
+                    )
+                ),
+                visibility_config=visibility(WAF_RATE_RULE),
+            )
+        )
+        web_acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            description="Ventanilla API: AWS managed rules and a per-address rate limit",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=visibility("VentanillaApi"),
+            rules=rules,
+        )
+        wafv2.CfnWebACLAssociation(
+            self, "WebAclAssociation", resource_arn=self.stage.stage_arn, web_acl_arn=web_acl.attr_arn
+        )
+        # WAF only logs to log groups named aws-waf-logs-*; the stack name keeps the name unique per stack.
+        stack = Stack.of(self)
+        self.waf_log_group = logs.LogGroup(
+            self,
+            "WafLogs",
+            log_group_name=f"aws-waf-logs-{stack.stack_name}",
+            retention=config.log_retention,
+            encryption_key=key,
+            removal_policy=config.cdk_removal_policy,
+        )
+        wafv2.CfnLoggingConfiguration(
+            self,
+            "WebAclLogging",
+            resource_arn=web_acl.attr_arn,
+            # The log group's ARN without the ":*" suffix GetAtt adds, as WAF expects it.
+            log_destination_configs=[
+                stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=self.waf_log_group.log_group_name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            redacted_fields=[
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
+                for header in WAF_REDACTED_HEADERS
+            ],
+        )
+        return web_acl
 
     @property
     def stage(self) -> apigateway.Stage:

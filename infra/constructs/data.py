@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, SecretValue
+from aws_cdk import Aws, Duration, SecretValue
+from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -26,8 +27,36 @@ GSI2_PARTITION_KEY = "gsi2pk"
 GSI2_SORT_KEY = "gsi2sk"
 
 
+def allow_cloudwatch_logs(key: kms.Key) -> None:
+    """Let CloudWatch Logs use `key` for the log groups of this account and region only (the encryption context
+    names the log group), as a log group's KmsKeyId requires."""
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchLogsOfThisAccount",
+            principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+                "kms:GenerateDataKey",
+                "kms:GenerateDataKeyWithoutPlaintext",
+                "kms:DescribeKey",
+            ],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                    )
+                }
+            },
+        )
+    )
+
+
 class DataConstruct(Construct):
-    """One KMS key (table, bus and queue encryption) and the one table every function uses."""
+    """One KMS key (table, bus, queue, stream, secrets and log groups) and the one table every function uses."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, construct_id)
@@ -35,11 +64,13 @@ class DataConstruct(Construct):
         self.key = kms.Key(
             self,
             "Key",
-            description="Ventanilla data key: DynamoDB table, EventBridge bus and dead-letter queue",
+            description="Ventanilla data key: table, bus, queue, stream, topic, secrets and CloudWatch log groups",
             enable_key_rotation=True,
             removal_policy=config.cdk_removal_policy,
             pending_window=Duration.days(30),
         )
+        # CloudWatch Logs encrypts the functions', the API's and the WAF's log groups with this key.
+        allow_cloudwatch_logs(self.key)
 
         self.table = dynamodb.Table(
             self,
@@ -53,6 +84,7 @@ class DataConstruct(Construct):
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=self.key,
             time_to_live_attribute=TTL_ATTRIBUTE,
+            deletion_protection=config.deletion_protection,
             removal_policy=config.cdk_removal_policy,
         )
         self.table.add_global_secondary_index(
@@ -67,6 +99,15 @@ class DataConstruct(Construct):
             sort_key=dynamodb.Attribute(name=GSI2_SORT_KEY, type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
         )
+
+        # Besides PITR: recovery points kept apart from the table (a vault encrypted with the data key), in prod.
+        self.backup_plan: backup.BackupPlan | None = None
+        if config.backup_plan:
+            vault = backup.BackupVault(
+                self, "BackupVault", encryption_key=self.key, removal_policy=config.cdk_removal_policy
+            )
+            self.backup_plan = backup.BackupPlan.daily_monthly1_year_retention(self, "BackupPlan", vault)
+            self.backup_plan.add_selection("Table", resources=[backup.BackupResource.from_dynamo_db_table(self.table)])
 
         # The HMAC key that turns identifiers into index keys (the table's keys never hold raw identifiers).
         self.identity_key = secretsmanager.Secret(

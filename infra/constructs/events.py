@@ -47,13 +47,16 @@ class EventsConstruct(Construct):
     """One custom bus for every domain event, plus one dead-letter queue for everything that could not be delivered.
 
     `route()` is the only way a rule is added, so every rule has the same retry policy and DLQ, and every
-    function it targets gets the same asynchronous-invocation failure handling.
+    function it targets (`consumers`) gets the same asynchronous-invocation failure handling and, where the
+    environment sets one, the same reserved concurrency.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self._key = key
+        self._consumer_concurrency = config.event_consumer_concurrency
         self._async_configured: set[str] = set()
+        self.consumers: list[lambda_.Function] = []
 
         self.bus = events.EventBus(self, "Bus", description="Ventanilla domain events", kms_key=key)
 
@@ -127,6 +130,12 @@ class EventsConstruct(Construct):
         if function.node.addr in self._async_configured:
             return
         self._async_configured.add(function.node.addr)
+        self.consumers.append(function)
+        if self._consumer_concurrency is not None:
+            # A backlog (a bulk import, a redrive) cannot take the concurrency the API's functions need.
+            cfn_function = function.node.default_child
+            assert isinstance(cfn_function, lambda_.CfnFunction)
+            cfn_function.reserved_concurrent_executions = self._consumer_concurrency
         function.configure_async_invoke(
             on_failure=_EncryptedQueueDestination(self.dead_letter_queue, self._key),
             retry_attempts=ASYNC_RETRY_ATTEMPTS,

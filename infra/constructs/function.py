@@ -11,6 +11,7 @@ from typing import Any
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -56,8 +57,9 @@ class VentanillaFunction(Construct):
     """A Python 3.13 / arm64 function from `functions/<name>/handler.py` (handler `functions.<name>.handler`).
 
     Fixed here: runtime, architecture, X-Ray tracing, JSON logs at INFO into its own log group with the
-    configured retention, timeout, memory, the dependency layer, Powertools settings, and its own role
-    whose only built-in permission is writing to that log group. Callers grant the rest explicitly.
+    configured retention and encrypted with the data key, timeout, memory, the dependency layer, Powertools
+    settings, and its own role whose only built-in permission is writing to that log group. Callers grant the
+    rest explicitly.
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class VentanillaFunction(Construct):
         name: str,
         config: EnvironmentConfig,
         layer: lambda_.ILayerVersion,
+        key: kms.IKey,
         environment: Mapping[str, str] | None = None,
         description: str | None = None,
     ) -> None:
@@ -81,6 +84,7 @@ class VentanillaFunction(Construct):
             self,
             "LogGroup",
             retention=config.log_retention,
+            encryption_key=key,
             removal_policy=config.cdk_removal_policy,
         )
         self.role = iam.Role(
@@ -120,6 +124,7 @@ class VentanillaFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": f"ventanilla-{name}",
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                "TEXT_RETENTION_DAYS": str(config.text_retention_days),
                 **(environment or {}),
             },
         )

@@ -139,13 +139,42 @@ class CaseService:
         correlation_id: str | None = None,
     ) -> Case:
         """Open a case; with `step`, the contact that opens it also completes that (first) step."""
+        return self._open(
+            procedure_id,
+            citizen_id=citizen_id,
+            channel=channel,
+            actor=actor,
+            language=language,
+            step=step,
+            documents=documents,
+            touchpoint_id=touchpoint_id,
+            reference=reference,
+            correlation_id=correlation_id,
+        )[0]
+
+    def _open(
+        self,
+        procedure_id: str,
+        *,
+        citizen_id: str | None,
+        channel: Channel,
+        actor: str,
+        language: str,
+        step: str | None,
+        documents: Sequence[str],
+        touchpoint_id: str | None,
+        reference: str | None,
+        correlation_id: str | None,
+    ) -> tuple[Case, bool]:
+        """`open`, and whether this call opened it (False: the touchpoint had opened it already, e.g. a concurrent
+        delivery of the same event)."""
         procedure = self.catalogue.get(procedure_id)
         first = procedure.steps[0]
         if channel not in first.channels and step is None:
             allowed = ", ".join(c.value for c in first.channels)
             raise InvalidTransitionError(f"{procedure.id} is started in {allowed}, not {channel.value}")
         if touchpoint_id and (existing := self.cases.opened_by(touchpoint_id)):
-            return self.get(existing)[0]
+            return self.get(existing)[0], False
         now = self.clock()
         for _ in range(MAX_ATTEMPTS):
             number = reference or self.cases.next_reference(procedure.reference_prefix, now.year)
@@ -165,12 +194,12 @@ class CaseService:
                 self.cases.create(change, opened_by=touchpoint_id)
             except ConflictError:
                 if touchpoint_id and (existing := self.cases.opened_by(touchpoint_id)):
-                    return self.get(existing)[0]
+                    return self.get(existing)[0], False
                 if reference:
                     raise ConflictError(f"case {reference} already exists") from None
                 continue  # a legacy import took this number: draw the next one
             self.publisher.publish(events_of(change, procedure, correlation_id))
-            return change.case
+            return change.case, True
         raise ConflictError("could not allocate a case reference")
 
     def _apply(
@@ -253,7 +282,7 @@ class CaseService:
         for _ in range(MAX_ATTEMPTS):
             case, procedure = self.get(reference)
             change = command(case, procedure, self.clock())
-            if not change.history and not attach and not detach:
+            if not change.history:  # nothing to record (attaching or detaching always records why)
                 return case
             saved = CaseChange(
                 case=change.case.model_copy(update={"version": case.version + 1}), history=change.history
@@ -323,7 +352,7 @@ class CaseService:
         step = claim.step if claim and claim.step == procedure.steps[0].id else None
         documents = [d for d in (claim.documents if claim else ()) if procedure.document(d)]
         try:
-            case = self.open(
+            case, opened = self._open(
                 procedure.id,
                 citizen_id=citizen_id,
                 channel=touchpoint.channel,
@@ -345,6 +374,8 @@ class CaseService:
             if existing is None or existing.citizen_id not in (None, citizen_id):
                 return TouchpointCaseResult("refused", None, "reference", "the reference belongs to another citizen")
             return self._attach(stored, reference, "reference", citizen_id, correlation_id)
+        if not opened:  # a concurrent delivery of the same event opened it a moment ago, and announces it
+            return TouchpointCaseResult("already", case.reference)
         progressed = bool(step or documents)
         self._announce_contact(
             case, stored, "opened", progressed=progressed, refused=False, correlation_id=correlation_id
@@ -357,9 +388,14 @@ class CaseService:
         touchpoint = stored.touchpoint
         claim = touchpoint.case
         notes: list[str] = []
+        already: list[str] = []
 
         def command(case: Case, procedure: Procedure, now: datetime) -> CaseChange:
             notes.clear()
+            current = self.touchpoints.get(touchpoint.touchpoint_id)
+            if current is not None and current.case_reference:  # a concurrent delivery of the same event won
+                already.append(current.case_reference)
+                return CaseChange(case=case)
             attached = CaseHistoryEntry(
                 at=now,
                 kind="touchpoint_attached",
@@ -394,6 +430,8 @@ class CaseService:
                 return CaseChange(case=base.case, history=(note,))
 
         case = self._update(reference, command, correlation_id, attach=[(touchpoint.touchpoint_id, rule)])
+        if already:
+            return TouchpointCaseResult("already", already[-1])
         applied = bool(claim and (claim.step or claim.documents)) and not notes
         self._announce_contact(
             case, stored, rule, progressed=applied, refused=bool(notes), correlation_id=correlation_id

@@ -91,8 +91,11 @@ class IdentityEngine:
         if stored is None:
             raise NotFoundError(f"touchpoint {touchpoint_id} does not exist")
         if stored.resolution in DONE:
-            if also_publish:
-                self.publisher.publish(list(also_publish))
+            # Resolved before, but its announcement may have failed after the writes (this is then the retry):
+            # announce it again, so the case tracker hears of it at least once. Consumers are idempotent.
+            events = [*also_publish, *self._announced_before(stored, correlation_id)]
+            if events:
+                self.publisher.publish(events)
             return Resolution(touchpoint_id, "already", stored.citizen_id)
         features = features_from_claims(stored.touchpoint.citizen, self.default_region)
         if not identifiers_of(features) and not features.descriptive:
@@ -434,6 +437,8 @@ class IdentityEngine:
             raise NotFoundError("both citizens must exist")
         if not survivor.is_survivor or not absorbed.is_survivor or survivor_id == absorbed_id:
             raise ValidationFailedError("only two distinct current citizens can be merged")
+        if survivor.is_erased or absorbed.is_erased:
+            raise ValidationFailedError("an erased citizen cannot be merged")
         match = score(survivor.features, absorbed.features)
         now = datetime.now(UTC)
         members = self.identity.get_many(absorbed.members)
@@ -617,6 +622,32 @@ class IdentityEngine:
         return record.merged_into or record.citizen_id
 
     # -- events -------------------------------------------------------------------------------------
+
+    def _announced_before(self, stored: StoredTouchpoint, correlation_id: str | None) -> list[DomainEvent]:
+        """What resolving this touchpoint announced: CitizenResolved (for the citizen's current record) and the
+        merges it made that still stand. One read (and a Query of the record's merges when it linked)."""
+        if stored.citizen_id is None or stored.resolution not in ("created", "linked"):
+            return []
+        record = self.identity.get(stored.citizen_id)
+        if record is None or record.is_erased:  # an erased person is announced to nobody again
+            return []
+        rule = next((i.rule for i in record.identifiers if i.touchpoint_id == stored.touchpoint_id), "redelivered")
+        events: list[DomainEvent] = [
+            CitizenResolved(
+                touchpoint_id=stored.touchpoint_id,
+                citizen_id=record.merged_into or record.citizen_id,
+                outcome="created" if stored.resolution == "created" else "matched",
+                rule=rule,
+                correlation_id=correlation_id,
+            )
+        ]
+        if stored.resolution == "linked":
+            events += [
+                _merged_event(merge, correlation_id)
+                for merge in self.identity.merges_of(record.citizen_id)
+                if merge.touchpoint_id == stored.touchpoint_id and merge.status == "active"
+            ]
+        return events
 
     def _announce(
         self, resolution: Resolution, correlation_id: str | None, also_publish: Sequence[DomainEvent] = ()

@@ -33,6 +33,11 @@ class CitizenRecord(BaseModel):
     family_name: str | None = None
     birth_date: date | None = None
     address: Address | None = None
+    erased_at: datetime | None = None  # erasure (ARCO cancellation) left only this tombstone: no personal data
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def is_survivor(self) -> bool:

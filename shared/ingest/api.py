@@ -41,7 +41,7 @@ class TouchpointAcceptedResponse(BaseModel):
 @lru_cache(maxsize=1)
 def get_repository() -> DynamoDBTouchpointRepository:
     settings = get_ingest_settings()
-    return DynamoDBTouchpointRepository(boto3.client("dynamodb"), settings.table_name)
+    return DynamoDBTouchpointRepository(boto3.client("dynamodb"), settings.table_name, settings.text_retention_days)
 
 
 @lru_cache(maxsize=1)

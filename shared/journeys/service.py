@@ -39,7 +39,8 @@ from shared.repositories.journeys import DynamoDBJourneyRepository
 from shared.repositories.touchpoints import TouchpointRepository
 
 MAX_ATTEMPTS = 5
-TIMERS_PER_RUN = 100
+TIMERS_PER_PAGE = 100  # due timers read at once (one Query of the due-time index)
+SECONDS_FOR_A_PAGE = 8.0  # another page only while the function has this long left; the rest wait for the next run
 SYSTEM = "ventanilla"
 
 TimelineWriter = Callable[[str, TimelineEntry, LinkExplanation], None]
@@ -167,12 +168,26 @@ class JourneyService:
         self._announce(signals, case)
         return signals
 
-    def run_timers(self, now: datetime) -> list[JourneySignal]:
-        """The scheduled run: act on every timer due at `now` (read from the due-time index only)."""
+    def run_timers(self, now: datetime, seconds_left: Callable[[], float] | None = None) -> list[JourneySignal]:
+        """The scheduled run: act on every timer due at `now`, earliest first, a page at a time (read from the
+        due-time index only), while `seconds_left()` leaves time for another page. One page only would leave every
+        timer behind the first hundred due waiting, however many runs came."""
         signals: list[JourneySignal] = []
-        for timer in self.journeys.due_timers(now, TIMERS_PER_RUN):
+        while True:
+            due = self.journeys.due_timers(now, TIMERS_PER_PAGE)
+            taken = self._act_on(due, now, signals)
+            if len(due) < TIMERS_PER_PAGE or not taken:
+                return signals
+            if seconds_left is not None and seconds_left() < SECONDS_FOR_A_PAGE:
+                return signals
+
+    def _act_on(self, due: Sequence[Timer], now: datetime, signals: list[JourneySignal]) -> int:
+        """Take each due timer and signal what it means; how many were taken (the others were replaced or taken)."""
+        taken = 0
+        for timer in due:
             if not self.journeys.take(timer):
                 continue  # replaced by a newer timer, or taken by another run
+            taken += 1
             case = self.cases.get(timer.reference)
             if case is None or not case.is_open:
                 continue
@@ -192,7 +207,7 @@ class JourneyService:
             self._announce([signal], case)
             if isinstance(signal, SlaBreached):
                 self._measure(now, self._case_groups(case), {"sla_breaches": 1})
-        return signals
+        return taken
 
     def _fired(self, timer: Timer, case: Case, now: datetime) -> JourneySignal:
         common = {

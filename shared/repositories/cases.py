@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from shared.exceptions import ConflictError
 from shared.models.case import Case, CaseChange, CaseHistoryEntry
-from shared.repositories.dynamodb import deserialise, key, serialise, transact_put, translate_errors
+from shared.repositories.dynamodb import deserialise, key, query_all, serialise, transact_put, translate_errors
 
 CASE = "CASE"
 HISTORY = "H#"
@@ -223,6 +223,25 @@ class DynamoDBCaseRepository:
             )
         entries = [CaseHistoryEntry.model_validate_json(deserialise(i)["entry"]) for i in response.get("Items", [])]
         return list(reversed(entries))
+
+    def forget_notes(self, reference: str) -> int:
+        """Erasure: drop the free-text notes of the case's history (an operator may have written personal data
+        there); the steps, statuses and times stay, as the agency's record of the procedure."""
+        request = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :h)",
+            "ExpressionAttributeValues": serialise({":pk": _pk(reference), ":h": HISTORY}),
+        }
+        forgotten = 0
+        for item in query_all(self._client, request):
+            entry = CaseHistoryEntry.model_validate_json(item["entry"])
+            if entry.note is None:
+                continue
+            item["entry"] = entry.model_copy(update={"note": None}).model_dump_json(exclude_none=True)
+            with translate_errors():
+                self._client.put_item(TableName=self._table, Item=serialise(item))
+            forgotten += 1
+        return forgotten
 
     def attached(self, reference: str, limit: int) -> list[dict[str, str]]:
         with translate_errors():

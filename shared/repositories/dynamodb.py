@@ -82,6 +82,20 @@ def translate_errors() -> Iterator[None]:
         raise
 
 
+def query_all(client: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item a Query matches, page after page (for reads that must see all of a partition or index key:
+    a citizen's export and erasure)."""
+    request = dict(request)
+    items: list[dict[str, Any]] = []
+    while True:
+        with translate_errors():
+            response = client.query(**request)
+        items += [deserialise(i) for i in response.get("Items", [])]
+        if not response.get("LastEvaluatedKey"):
+            return items
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
     if not last_evaluated_key:
         return None

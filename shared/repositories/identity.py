@@ -1,11 +1,14 @@
 """Citizens, their keyed identifier and blocking index, timelines, merges and review tasks.
 
 Keys never hold personal data: identifier and blocking values are HMAC digests (shared/identity/hashing.py).
+A touchpoint's timeline entry does not copy the message text: the text is read from the raw touchpoint, so it
+goes when the raw touchpoint's retention ends (shared/repositories/touchpoints.py).
 
 | item                    | pk                   | sk                                   |
 |-------------------------|----------------------|--------------------------------------|
 | citizen record          | CIT#<citizen_id>     | PROFILE                              |
 | timeline entry          | CIT#<citizen_id>     | TL#<occurred_at UTC>#<touchpoint_id> |
+| rectification           | CIT#<citizen_id>     | RECT#<at UTC>#<id>                   |
 | merge (per survivor)    | CIT#<survivor>       | MRG#<merge_id>                       |
 | identifier holder       | IDX#<digest>         | CIT#<citizen_id>                     |
 | first claim of an id    | IDX#<digest>         | #FIRST                               |
@@ -21,7 +24,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -30,6 +33,7 @@ from shared.identity.records import CitizenRecord
 from shared.models.citizen import LinkExplanation, MergeRecord, ReviewTask, TimelineEntry
 from shared.models.touchpoint import Touchpoint
 from shared.repositories.dynamodb import deserialise, key, serialise, transact_put, translate_errors
+from shared.repositories.touchpoints import DynamoDBTouchpointRepository
 
 PROFILE = "PROFILE"
 TIMELINE = "TL#"
@@ -120,16 +124,24 @@ def _index_items(
     ] + [{"pk": f"BLK#{b}", "sk": _cit(citizen_id), "type": "block", "citizen_id": citizen_id} for b in blocks]
 
 
-def timeline_item(citizen_id: str, entry: TimelineEntry, link: LinkExplanation) -> dict[str, Any]:
-    """The item of one timeline entry: the same entry (time and id) always has the same key."""
+def timeline_item(
+    citizen_id: str, entry: TimelineEntry, link: LinkExplanation, *, text_in_touchpoint: bool = False
+) -> dict[str, Any]:
+    """The item of one timeline entry: the same entry (time and id) always has the same key.
+
+    `text_in_touchpoint`: the entry is a touchpoint whose text stays in the raw touchpoint only (read back from it
+    while it is kept), so the retention of raw text holds for the timeline too."""
     occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return {
+    item: dict[str, Any] = {
         "pk": _cit(citizen_id),
         "sk": f"{TIMELINE}{occurred}#{entry.touchpoint_id}",
         "type": "timeline",
         "entry": entry.model_dump_json(exclude_none=True),
         "link": link.model_dump_json(),
     }
+    if text_in_touchpoint:
+        item["text_in_touchpoint"] = True
+    return item
 
 
 def _record(item: dict[str, Any]) -> CitizenRecord:
@@ -263,11 +275,12 @@ class DynamoDBIdentityRepository:
             touchpoint_id=touchpoint.touchpoint_id,
             channel=touchpoint.channel,
             occurred_at=touchpoint.occurred_at,
-            text=touchpoint.text,
             case=touchpoint.case,
             details={k: v for k, v in touchpoint.details.items() if v is not None},
         )
-        self.add_entry(citizen_id, entry, link)
+        item = timeline_item(citizen_id, entry, link, text_in_touchpoint=True)
+        with translate_errors():
+            self._client.put_item(TableName=self._table, Item=serialise(item))
 
     def add_entry(self, citizen_id: str, entry: TimelineEntry, link: LinkExplanation) -> None:
         """One timeline entry (a touchpoint, a journey signal or a notification about the citizen's cases)."""
@@ -304,8 +317,24 @@ class DynamoDBIdentityRepository:
             )
             for owner, item in taken
         ]
+        flagged = [i.entry.touchpoint_id for i, (_, r) in zip(items, taken, strict=True) if r.get("text_in_touchpoint")]
+        items = self._with_texts(items, flagged)
         more = len(candidates) > limit
         return TimelinePage(items=items, next_cursor=_encode_cursor(taken[-1][1]["sk"]) if more and taken else None)
+
+    def _with_texts(self, items: list[TimelineItem], touchpoint_ids: list[str]) -> list[TimelineItem]:
+        """Fill in the text of touchpoint entries from their raw touchpoints (one BatchGetItem per page); an entry
+        whose raw touchpoint is gone (retention, erasure) keeps no text."""
+        if not touchpoint_ids:
+            return items
+        found = DynamoDBTouchpointRepository(self._client, self._table).get_many(touchpoint_ids)
+        texts = {touchpoint_id: stored.touchpoint.text for touchpoint_id, stored in found.items()}
+        return [
+            replace(i, entry=i.entry.model_copy(update={"text": texts.get(i.entry.touchpoint_id)}))
+            if i.entry.touchpoint_id in texts
+            else i
+            for i in items
+        ]
 
     # -- merges -----------------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 - a notification: `NTF#<notification id>` / `NOTIFICATION`; while deferred also gsi2 `NOTIFDUE` /
   `<due UTC>#<id>`, so the scheduled run reads only what is due (one Query on the index, never a Scan);
+- a citizen's notifications, whatever their state: gsi1 `NTFOF#<citizen>` / `<created UTC>#<id>` (their export
+  and erasure);
 - what was sent to a citizen, for the rate limit: `CIT#<citizen>` / `NTFSENT#<sent UTC>#<id>`;
 - consent per channel: `CIT#<citizen>` / `CONSENT#<channel>`; preferences: `CIT#<citizen>` / `PREFS`;
 - the provider's id of a sent message: `NOTIFMSG#<provider>#<message id>` / `NOTIFICATION`, beside the delivery
@@ -22,7 +24,7 @@ from shared.exceptions import ConflictError
 from shared.models.citizen import LinkExplanation, TimelineEntry
 from shared.models.notification import Consent, Notification, Preferences
 from shared.notifications.rules import NotificationChannel
-from shared.repositories.dynamodb import deserialise, key, serialise, transact_put, translate_errors
+from shared.repositories.dynamodb import deserialise, key, query_all, serialise, transact_put, translate_errors
 from shared.repositories.identity import timeline_item
 
 DUE_PARTITION = "NOTIFDUE"
@@ -44,6 +46,8 @@ def _notification_item(notification: Notification) -> dict[str, Any]:
         "sk": ITEM,
         "type": "notification",
         "state": notification.state,
+        "gsi1pk": f"NTFOF#{notification.citizen_id}",
+        "gsi1sk": f"{_iso(notification.created_at)}#{notification.notification_id}",
         "notification": notification.model_dump_json(exclude_none=True),
     }
     if notification.state == "deferred" and notification.due_at is not None:
@@ -245,3 +249,30 @@ class DynamoDBNotificationRepository:
         item["preferences"] = preferences.model_dump_json()
         with translate_errors():
             self._client.put_item(TableName=self._table, Item=serialise(item))
+
+    # -- privacy ----------------------------------------------------------------------------------
+
+    def of_citizen(self, citizen_id: str) -> list[Notification]:
+        """Every notification to this record, whatever its state, oldest first (export and erasure)."""
+        request = {
+            "TableName": self._table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": serialise({":pk": f"NTFOF#{citizen_id}"}),
+        }
+        return [Notification.model_validate_json(i["notification"]) for i in query_all(self._client, request)]
+
+    def erase(self, notification: Notification) -> None:
+        """Erasure: drop the values the message quoted; one not sent yet is withheld for good (never sent)."""
+        unsent = notification.state in (*CLAIMABLE, "sending")
+        erased = notification.model_copy(
+            update={
+                "values": {},
+                "state": "withheld" if unsent else notification.state,
+                "deferred_because": "erased" if unsent else notification.deferred_because,
+                "due_at": None if unsent else notification.due_at,
+                "lease_until": None,
+            }
+        )
+        with translate_errors():
+            self._client.put_item(TableName=self._table, Item=serialise(_notification_item(erased)))

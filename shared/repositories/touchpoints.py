@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from shared.exceptions import ConflictError, DuplicateMismatchError
@@ -11,6 +12,7 @@ from shared.models.touchpoint import StoredTouchpoint, Touchpoint
 from shared.repositories.dynamodb import deserialise, key, serialise, translate_errors
 
 SK = "TOUCHPOINT"
+TTL_ATTRIBUTE = "expires_at"  # the table's DynamoDB time-to-live attribute (infra/constructs/data.py)
 
 
 class TouchpointRepository(Protocol):
@@ -33,15 +35,20 @@ def _pk(touchpoint_id: str) -> str:
 
 
 class DynamoDBTouchpointRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    """`retention_days`: the raw touchpoint (message text and the claims as received) is deleted by DynamoDB's
+    time to live that many days after it was received; what was learnt from it (the citizen, the timeline entry,
+    the case) stays. None keeps it (tests, migrations that set their own)."""
+
+    def __init__(self, client: Any, table_name: str, retention_days: int | None = None) -> None:
         self._client = client
         self._table = table_name
+        self._retention = timedelta(days=retention_days) if retention_days else None
 
     def add(self, touchpoint: Touchpoint) -> tuple[StoredTouchpoint, bool]:
         stored = StoredTouchpoint(
             touchpoint=touchpoint, received_at=datetime.now(UTC), fingerprint=touchpoint.fingerprint()
         )
-        item = {
+        item: dict[str, Any] = {
             "pk": _pk(touchpoint.touchpoint_id),
             "sk": SK,
             "type": "touchpoint",
@@ -51,6 +58,8 @@ class DynamoDBTouchpointRepository:
             "fingerprint": stored.fingerprint,
             "body": touchpoint.model_dump_json(),
         }
+        if self._retention is not None:
+            item[TTL_ATTRIBUTE] = int((stored.received_at + self._retention).timestamp())
         try:
             with translate_errors():
                 self._client.put_item(
@@ -90,6 +99,44 @@ class DynamoDBTouchpointRepository:
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues=serialise(values),
             )
+
+    def get_many(self, touchpoint_ids: Sequence[str]) -> dict[str, StoredTouchpoint]:
+        """The stored touchpoints of these ids that still exist (retention may have deleted some)."""
+        ids = list(dict.fromkeys(touchpoint_ids))
+        found: dict[str, StoredTouchpoint] = {}
+        for start in range(0, len(ids), 100):
+            request: dict[str, Any] = {
+                self._table: {"Keys": [key(_pk(i), SK) for i in ids[start : start + 100]], "ConsistentRead": True}
+            }
+            while request:
+                with translate_errors():
+                    response = self._client.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self._table, []):
+                    stored = _from_item(deserialise(raw))
+                    found[stored.touchpoint_id] = stored
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def anonymise(self, touchpoint_id: str) -> bool:
+        """Erasure: keep only the channel, the time, the fingerprint and the links (so a provider's redelivery is
+        still recognised as a duplicate and creates nobody), drop what the person said and claimed."""
+        stored = self.get(touchpoint_id)
+        if stored is None:
+            return False
+        bare = Touchpoint(
+            touchpoint_id=stored.touchpoint.touchpoint_id,
+            channel=stored.touchpoint.channel,
+            occurred_at=stored.touchpoint.occurred_at,
+        )
+        with translate_errors():
+            self._client.update_item(
+                TableName=self._table,
+                Key=key(_pk(touchpoint_id), SK),
+                UpdateExpression="SET body = :b, erased = :t",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=serialise({":b": bare.model_dump_json(), ":t": True}),
+            )
+        return True
 
     @staticmethod
     def _existing_from(error: ConflictError) -> StoredTouchpoint | None:

@@ -35,12 +35,21 @@ def build_test_app(outdir: Path, **overrides: Any) -> App:
     return build_app(context, outdir=str(outdir))
 
 
-@pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app = build_test_app(outdir)
+def _synthesize(outdir: Path, **overrides: Any) -> Synthesized:
+    app = build_test_app(outdir, **overrides)
     stack = app.node.find_child(STACK_ID)
     assert isinstance(stack, Stack)
     # Template.from_stack synthesizes the whole app once (bundling and cdk-nag included); app.synth() reuses it.
     template = Template.from_stack(stack)
     return Synthesized(app=app, stack=stack, template=template, outdir=outdir)
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return _synthesize(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def synthesized_prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The same app as `cdk synth -c env=prod` builds it (WAF, backup plan, reserved concurrency, retained data)."""
+    return _synthesize(tmp_path_factory.mktemp("cdk.out.prod"), env="prod")

@@ -12,6 +12,8 @@ from aws_cdk.assertions import Template
 from infra.console_stack import CONSOLE_STACK_ID
 from tests.infra.conftest import Synthesized
 
+pytestmark = pytest.mark.infra
+
 
 @pytest.fixture(scope="module")
 def console(synthesized: Synthesized) -> dict[str, Any]:

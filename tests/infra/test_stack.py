@@ -25,6 +25,7 @@ from infra.config import (
     NOTIFICATIONS_FUNCTION,
     OPEN311_FUNCTION,
     OPERATOR_CLIENT,
+    PRIVACY_FUNCTION,
     STEWARDSHIP_FUNCTION,
     TOUCHPOINT_RECORDED,
     TRACKER_FUNCTION,
@@ -109,7 +110,7 @@ def _integration_function_id(method_props: dict[str, Any]) -> str:
 
 def test_a_function_per_channel_plus_identity_read_stewardship_and_cases(synthesized: Synthesized) -> None:
     assert sorted(_functions(synthesized)) == sorted(ALL_FUNCTIONS)
-    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 9 == 17
+    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 10 == 18
     assert not [r for r in synthesized.resources.values() if r["Type"].startswith("Custom::")]
     assert not synthesized.of_type("AWS::CloudFormation::CustomResource")
 
@@ -259,6 +260,10 @@ def test_every_method_is_validated_and_routes_are_exactly_these(synthesized: Syn
         ("GET", "/v1/citizens"),
         ("GET", "/v1/citizens/{citizen_id}"),
         ("GET", "/v1/citizens/{citizen_id}/identity"),
+        ("GET", "/v1/citizens/{citizen_id}/export"),
+        ("GET", "/v1/citizens/{citizen_id}/rectifications"),
+        ("POST", "/v1/citizens/{citizen_id}/rectifications"),
+        ("POST", "/v1/citizens/{citizen_id}/erasure"),
         ("GET", "/v1/reviews"),
         ("POST", "/v1/reviews/{review_id}/decision"),
         ("POST", "/v1/citizens/{citizen_id}/merge"),
@@ -581,7 +586,8 @@ def test_identifier_hmac_key_is_a_generated_encrypted_secret_read_only_by_identi
         if "secretsmanager:GetSecretValue" in _actions_of_function(synthesized, name)
         and "IDENTITY_KEY_SECRET_ARN" in _functions(synthesized)[name][1]["Properties"]["Environment"]["Variables"]
     }
-    assert readers == {IDENTITY_FUNCTION, CITIZENS_FUNCTION, STEWARDSHIP_FUNCTION, CONTEXT_FUNCTION}
+    # The privacy function recomputes the digests of a person's index entries to erase them.
+    assert readers == {IDENTITY_FUNCTION, CITIZENS_FUNCTION, STEWARDSHIP_FUNCTION, CONTEXT_FUNCTION, PRIVACY_FUNCTION}
     for name in readers:
         env = _functions(synthesized)[name][1]["Properties"]["Environment"]["Variables"]
         assert env["IDENTITY_KEY_SECRET_ARN"] == {"Ref": secret_id}

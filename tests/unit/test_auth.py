@@ -8,6 +8,8 @@ import pytest
 
 from shared.auth import allowed, caller_of, operator_guard
 
+pytestmark = pytest.mark.unit
+
 KEYS = {"key-operator", "key-console"}
 
 
@@ -50,6 +52,15 @@ def test_a_system_with_the_operator_scope_is_a_service_caller() -> None:
         ("POST", "/v1/reviews/{review_id}/decision", "service", False),
         ("GET", "/v1/audit", "agent", False),
         ("GET", "/v1/audit", "auditor", True),
+        # Privacy rights: an agent can neither export nor erase; an auditor exports but changes nothing.
+        ("GET", "/v1/citizens/{citizen_id}/export", "agent", False),
+        ("GET", "/v1/citizens/{citizen_id}/export", "service", False),
+        ("GET", "/v1/citizens/{citizen_id}/export", "auditor", True),
+        ("POST", "/v1/citizens/{citizen_id}/erasure", "agent", False),
+        ("POST", "/v1/citizens/{citizen_id}/erasure", "auditor", False),
+        ("POST", "/v1/citizens/{citizen_id}/erasure", "supervisor", True),
+        ("POST", "/v1/citizens/{citizen_id}/rectifications", "agent", True),
+        ("POST", "/v1/citizens/{citizen_id}/rectifications", "auditor", False),
         ("DELETE", "/v1/unlisted", "agent", False),  # an unlisted write is for supervisors only
     ],
 )

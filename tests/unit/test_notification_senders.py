@@ -13,6 +13,8 @@ from shared.notifications.service import next_allowed, trigger_id
 from shared.notifications.templates import RenderedMessage
 from ventanilla_local.outbox import WhatsAppStub
 
+pytestmark = pytest.mark.unit
+
 AT = datetime(2030, 5, 6, 18, 0, tzinfo=UTC)
 MESSAGE = RenderedMessage(body="Hola: tu trámite ACT-2026-000001 está en revisión.", language="es")
 
