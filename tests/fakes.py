@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from shared.exceptions import ConflictError, DuplicateMismatchError, PublishError
 from shared.identity.records import CitizenRecord
+from shared.journeys.rules import JourneyState, Timer
 from shared.models.case import Case, CaseChange, CaseHistoryEntry
 from shared.models.citizen import LinkExplanation, MergeRecord, ReviewTask, TimelineEntry
 from shared.models.events import DomainEvent
@@ -232,3 +233,23 @@ class FakeCaseRepository:
             and (until is None or c.opened_at <= until)
         ]
         return sorted(found, key=lambda c: c.opened_at, reverse=True)[:limit]
+
+
+@dataclass
+class FakeJourneyRepository:
+    """In-memory journey states and timers, with the DynamoDB adapter's version check on states."""
+
+    states: dict[str, JourneyState] = field(default_factory=dict)
+    timers: dict[str, list[Timer]] = field(default_factory=dict)
+
+    def get_state(self, reference: str) -> JourneyState | None:
+        return self.states.get(reference)
+
+    def save_state(self, state: JourneyState) -> None:
+        current = self.states.get(state.reference)
+        if (current.version if current else 0) != state.version - 1:
+            raise ConflictError("journey changed")
+        self.states[state.reference] = state
+
+    def replace_timers(self, reference: str, timers: list[Timer]) -> None:
+        self.timers[reference] = list(timers)

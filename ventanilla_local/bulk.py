@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from pydantic import ValidationError
@@ -30,13 +30,11 @@ from shared.identity.engine import IdentityEngine
 from shared.identity.hashing import IdentifierHasher
 from shared.models.events import TouchpointRecorded
 from shared.models.touchpoint import Touchpoint
-from shared.privacy.service import PrivacyService
-from shared.repositories.audit import DynamoDBAuditRepository
-from shared.repositories.cases import DynamoDBCaseRepository
 from shared.repositories.identity import DynamoDBIdentityRepository
-from shared.repositories.notifications import DynamoDBNotificationRepository
-from shared.repositories.personal_data import DynamoDBPersonalDataRepository
 from shared.repositories.touchpoints import DynamoDBTouchpointRepository
+
+if TYPE_CHECKING:
+    from shared.privacy.service import PrivacyService
 
 
 @dataclass(frozen=True)
@@ -216,7 +214,16 @@ def _progress(total: int, enabled: bool) -> Any:
 
 
 def privacy_service(target: Target) -> PrivacyService:
-    """A citizen's export, rectification and erasure, run with the caller's own AWS credentials."""
+    """A citizen's export, rectification and erasure, run with the caller's own AWS credentials.
+
+    Imported here, not at the top: the privacy service brings the API layer and its Powertools metrics, which
+    read their configuration from the environment at import (the benchmarks import this module first)."""
+    from shared.privacy.service import PrivacyService
+    from shared.repositories.audit import DynamoDBAuditRepository
+    from shared.repositories.cases import DynamoDBCaseRepository
+    from shared.repositories.notifications import DynamoDBNotificationRepository
+    from shared.repositories.personal_data import DynamoDBPersonalDataRepository
+
     engine = engine_for(target)
     dynamodb = target.client("dynamodb")
     return PrivacyService(

@@ -27,12 +27,14 @@ from shared.models.events import (
     DomainEvent,
 )
 from shared.models.procedure import CaseStatus, Procedure
-from shared.models.touchpoint import Channel, StoredTouchpoint
+from shared.models.touchpoint import Channel, StoredTouchpoint, Touchpoint
 from shared.repositories.cases import CaseRepository
 from shared.repositories.touchpoints import TouchpointRepository
 
 MAX_ATTEMPTS = 5
 OPEN_CASES_READ = 20
+HISTORY_READ = 50  # newest history entries read to find how a touchpoint already on its case was attached
+NOT_APPLIED = "not applied: "  # the note on an attachment whose step the catalogue refused
 SYSTEM = "ventanilla"
 
 AttachOutcome = Literal["attached", "opened", "already", "none", "refused"]
@@ -50,22 +52,27 @@ class TouchpointCaseResult:
     note: str | None = None
 
 
+def case_opened(case: Case, touchpoint_id: str | None, correlation_id: str | None) -> CaseOpened:
+    """CaseOpened, stamped with the time the case was opened: announced again (after a publish that failed), it is
+    the same event, so the notifier's id for it (a hash of the detail) is the same and the receipt goes once."""
+    return CaseOpened(
+        reference=case.reference,
+        procedure=case.procedure,
+        citizen_id=case.citizen_id,
+        channel=case.opened_channel,
+        touchpoint_id=touchpoint_id,
+        correlation_id=correlation_id,
+        emitted_at=case.opened_at,
+    )
+
+
 def events_of(change: CaseChange, procedure: Procedure, correlation_id: str | None = None) -> list[DomainEvent]:
     """The bus events a change announces, derived from its history entries."""
     case = change.case
     events: list[DomainEvent] = []
     for entry in change.history:
         if entry.kind == "opened":
-            events.append(
-                CaseOpened(
-                    reference=case.reference,
-                    procedure=case.procedure,
-                    citizen_id=case.citizen_id,
-                    channel=entry.channel or case.opened_channel,
-                    touchpoint_id=entry.touchpoint_id,
-                    correlation_id=correlation_id,
-                )
-            )
+            events.append(case_opened(case, entry.touchpoint_id, correlation_id))
         elif entry.kind == "step_completed" and entry.step:
             ids = [s.id for s in procedure.steps]
             position = ids.index(entry.step)
@@ -302,7 +309,12 @@ class CaseService:
     ) -> TouchpointCaseResult:
         """A touchpoint now known to be this citizen's: attach it to its case (by reference, or inferred:
         the citizen's open case of that procedure, or their only open case), opening one when it names a
-        procedure that channel can start. Idempotent. Never attaches to another citizen's case."""
+        procedure that channel can start. Idempotent. Never attaches to another citizen's case.
+
+        A touchpoint already on a case is a redelivery (or an Open311 request, opened before its citizen was
+        known): the case is not written again, but what attaching it announces is announced again, since the first
+        delivery may have written the case and then failed to publish (that failure is why the event came back).
+        Consumers are idempotent."""
         stored = self.touchpoints.get(touchpoint_id)
         if stored is None:
             raise NotFoundError(f"touchpoint {touchpoint_id} not found")
@@ -310,6 +322,7 @@ class CaseService:
             case, _ = self.get(stored.case_reference)
             if case.citizen_id is None:  # opened before anyone knew whose it was (Open311, a form): now we know
                 self._reassign(stored.case_reference, None, citizen_id, None, "citizen identified")
+            self._announce_again(stored, stored.case_reference, correlation_id)
             return TouchpointCaseResult("already", stored.case_reference)
         claim = stored.touchpoint.case
         procedure = self.catalogue.find(claim.procedure if claim else None)
@@ -348,9 +361,7 @@ class CaseService:
         correlation_id: str | None,
     ) -> TouchpointCaseResult:
         touchpoint = stored.touchpoint
-        claim = touchpoint.case
-        step = claim.step if claim and claim.step == procedure.steps[0].id else None
-        documents = [d for d in (claim.documents if claim else ()) if procedure.document(d)]
+        step, documents = _opening_claim(touchpoint, procedure)
         try:
             case, opened = self._open(
                 procedure.id,
@@ -375,7 +386,7 @@ class CaseService:
                 return TouchpointCaseResult("refused", None, "reference", "the reference belongs to another citizen")
             return self._attach(stored, reference, "reference", citizen_id, correlation_id)
         if not opened:  # a concurrent delivery of the same event opened it a moment ago, and announces it
-            return TouchpointCaseResult("already", case.reference)
+            return TouchpointCaseResult("already", case.reference)  # (or its retry does, if its publish fails)
         progressed = bool(step or documents)
         self._announce_contact(
             case, stored, "opened", progressed=progressed, refused=False, correlation_id=correlation_id
@@ -426,11 +437,11 @@ class CaseService:
                 )
             except InvalidTransitionError as refused:  # the contact is kept on the case; the step is not done
                 notes.append(str(refused))
-                note = base.history[0].model_copy(update={"note": f"not applied: {refused}"})
+                note = base.history[0].model_copy(update={"note": f"{NOT_APPLIED}{refused}"})
                 return CaseChange(case=base.case, history=(note,))
 
         case = self._update(reference, command, correlation_id, attach=[(touchpoint.touchpoint_id, rule)])
-        if already:
+        if already:  # the concurrent delivery that attached it announces it (and its retry, if its publish fails)
             return TouchpointCaseResult("already", already[-1])
         applied = bool(claim and (claim.step or claim.documents)) and not notes
         self._announce_contact(
@@ -447,10 +458,12 @@ class CaseService:
         progressed: bool,
         refused: bool,
         correlation_id: str | None,
+        opened: CaseOpened | None = None,
     ) -> None:
         touchpoint = stored.touchpoint
         self.publisher.publish(
             [
+                *([opened] if opened else []),
                 CaseTouchpointAttached(
                     reference=case.reference,
                     procedure=case.procedure,
@@ -462,8 +475,46 @@ class CaseService:
                     progressed=progressed,
                     refused_step=refused,
                     correlation_id=correlation_id,
-                )
+                ),
             ]
+        )
+
+    def _announce_again(self, stored: StoredTouchpoint, reference: str, correlation_id: str | None) -> None:
+        """Announce what attaching this touchpoint to its case announced: CaseTouchpointAttached with the same rule
+        and outcome and, when the touchpoint opened the case, CaseOpened (the same event, see `case_opened`)."""
+        touchpoint = stored.touchpoint
+        case, procedure = self.get(reference)
+        if self.cases.opened_by(touchpoint.touchpoint_id) == reference:
+            step, documents = _opening_claim(touchpoint, procedure)
+            opened = case_opened(case, touchpoint.touchpoint_id, correlation_id)
+            self._announce_contact(
+                case,
+                stored,
+                "opened",
+                progressed=bool(step or documents),
+                refused=False,
+                correlation_id=correlation_id,
+                opened=opened,
+            )
+            return
+        # How it was attached (the rule, whether its step was refused) is in the case's history, with the touchpoint.
+        attached = next(
+            (
+                entry
+                for entry in reversed(self.cases.history(reference, HISTORY_READ))
+                if entry.touchpoint_id == touchpoint.touchpoint_id and entry.kind == "touchpoint_attached"
+            ),
+            None,
+        )
+        refused = bool(attached and attached.note and attached.note.startswith(NOT_APPLIED))
+        claim = touchpoint.case
+        self._announce_contact(
+            case,
+            stored,
+            (attached.rule if attached else None) or "redelivered",
+            progressed=bool(claim and (claim.step or claim.documents)) and not refused,
+            refused=refused,
+            correlation_id=correlation_id,
         )
 
     def move_touchpoint(
@@ -540,3 +591,10 @@ class CaseService:
             return CaseChange(case=case.model_copy(update=update), history=(entry,))
 
         self._update(reference, command, None)
+
+
+def _opening_claim(touchpoint: Touchpoint, procedure: Procedure) -> tuple[str | None, list[str]]:
+    """What a contact that opens a case also does: the first step it claims, the procedure's documents it brings."""
+    claim = touchpoint.case
+    step = claim.step if claim and claim.step == procedure.steps[0].id else None
+    return step, [d for d in (claim.documents if claim else ()) if procedure.document(d)]

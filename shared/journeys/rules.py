@@ -8,6 +8,9 @@
 - Timers (fired by the scheduled run, see `due_timers`): half the current step's SLA without progress ->
   CaseStalled; the whole SLA -> SlaBreached; awaiting the citizen for the inactivity period -> CaseAbandoned.
   Every timer is replaced when the case moves (so it clears), and removed when it closes.
+
+A contact is counted once: the tracker announces a contact again when a delivery finds it already on its case (the
+first announcement may have failed), so the state remembers the last `SEEN_TOUCHPOINTS` contacts and skips those.
 """
 
 from __future__ import annotations
@@ -28,6 +31,16 @@ from shared.models.procedure import CaseStatus
 from shared.models.touchpoint import Channel
 
 TimerKind = Literal["stall", "sla", "abandon"]
+# Contacts remembered per case, to skip one announced again. A repeat comes within the bus's retries (8 over 2 h) or
+# at a redrive of the dead-letter queue, and no case takes 30 contacts meanwhile. Each is kept as the last
+# SEEN_KEY_LENGTH characters of its id (ids end in a hash: no two contacts of a case share them), so the state item,
+# written on every contact, stays under 1 KB: one write unit.
+SEEN_TOUCHPOINTS = 30
+SEEN_KEY_LENGTH = 12
+
+
+def seen_key(touchpoint_id: str) -> str:
+    return touchpoint_id[-SEEN_KEY_LENGTH:]
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,7 @@ class JourneyState:
     last_progress_at: datetime | None = None
     progress_since_contact: bool = False
     last_refused: bool = False
+    seen_touchpoints: tuple[str, ...] = ()  # seen_key of the last SEEN_TOUCHPOINTS contacts counted, oldest first
     version: int = 0
 
 
@@ -65,7 +79,10 @@ class Timer:
 def on_contact(
     state: JourneyState | None, event: CaseTouchpointAttached, settings: JourneySettings
 ) -> tuple[JourneyState, list[JourneySignal]]:
+    """A contact's signals and the state after it; a contact counted already changes nothing (the same `state`)."""
     state = state or JourneyState(reference=event.reference, procedure=event.procedure)
+    if seen_key(event.touchpoint_id) in state.seen_touchpoints:
+        return state, []
     signals: list[JourneySignal] = []
     common = {"reference": event.reference, "procedure": event.procedure, "citizen_id": event.citizen_id}
     if state.last_channel is not None and event.channel != state.last_channel:
@@ -110,6 +127,7 @@ def on_contact(
         last_progress_at=event.occurred_at if event.progressed else state.last_progress_at,
         progress_since_contact=False,
         last_refused=event.refused_step,
+        seen_touchpoints=(*state.seen_touchpoints, seen_key(event.touchpoint_id))[-SEEN_TOUCHPOINTS:],
     )
     return updated, signals
 

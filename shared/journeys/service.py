@@ -93,9 +93,22 @@ class JourneyService:
     settings: JourneySettings = field(default_factory=JourneySettings)
 
     def on_contact(self, event: CaseTouchpointAttached) -> list[JourneySignal]:
-        signals = self._update_state(event.reference, lambda state: rules.on_contact(state, event, self.settings))
+        """A contact on the case: its signals and measures, once. A contact counted already (announced again by the
+        tracker, whose first announcement may have failed) is skipped. What can fail is read before the state is
+        written; a failure after it (publishing the signals) is not repeated by the retry: at most once, as timers."""
         stored = self.touchpoints.get(event.touchpoint_id) if self.touchpoints else None
         negative = self._negative_sentiment(event, stored.touchpoint if stored else None)
+        seen = False
+
+        def count(state: JourneyState | None) -> tuple[JourneyState, list[JourneySignal]]:
+            nonlocal seen
+            updated, signals = rules.on_contact(state, event, self.settings)
+            seen = updated is state
+            return updated, signals
+
+        signals = self._update_state(event.reference, count)
+        if seen:
+            return []
         if negative is not None:
             signals.append(negative)
         self._announce(signals)
@@ -229,6 +242,8 @@ class JourneyService:
         for _ in range(MAX_ATTEMPTS):
             current = self.journeys.get_state(reference)
             updated, signals = change(current)
+            if updated is current:  # nothing changed (a contact counted already): nothing to write
+                return signals
             try:
                 self.journeys.save_state(replace(updated, version=(current.version if current else 0) + 1))
             except ConflictError:

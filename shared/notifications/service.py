@@ -92,7 +92,11 @@ class Outcome:
 
 def trigger_id(detail_type: str, detail: Mapping[str, Any]) -> str:
     """The same event always gets the same id, also when it is redriven from the dead-letter queue (EventBridge
-    gives a redriven event a new envelope id, but its detail is the same)."""
+    gives a redriven event a new envelope id, but its detail is the same). A case opens once: CaseOpened is known by
+    its case alone, since the tracker announces an opening again when a delivery finds it done (its first publish may
+    have failed), by then perhaps with the citizen known or under another correlation id: one receipt all the same."""
+    if detail_type == CaseOpened.detail_type():
+        detail = {"reference": detail.get("reference")}
     canonical = json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{detail_type}\x1f{canonical}".encode()).hexdigest()[:40]
 

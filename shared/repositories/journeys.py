@@ -26,6 +26,7 @@ def _state_from(item: dict[str, Any]) -> JourneyState:
     for name in ("last_contact_at", "last_progress_at"):
         data[name] = datetime.fromisoformat(data[name]) if data.get(name) else None
     data["last_channel"] = Channel(data["last_channel"]) if data.get("last_channel") else None
+    data["seen_touchpoints"] = tuple(data.get("seen_touchpoints") or ())  # a state written before has none
     known = set(JourneyState.__dataclass_fields__)
     return JourneyState(**{k: v for k, v in data.items() if k in known})
 

@@ -1,4 +1,5 @@
-"""The scheduled run of the journey monitor acts on every due timer, a page at a time, not only the first hundred."""
+"""The journey monitor against the emulator: the scheduled run acts on every due timer, a page at a time, not only
+the first hundred; a contact announced again is recognised from the stored journey."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 
 from shared.cases.service import CaseService
 from shared.catalogue import get_catalogue
-from shared.journeys.rules import Timer
+from shared.journeys.rules import Timer, seen_key
 from shared.journeys.service import TIMERS_PER_PAGE, JourneyService
+from shared.models.events import CaseTouchpointAttached
+from shared.models.touchpoint import Channel
 from shared.repositories.cases import DynamoDBCaseRepository
 from shared.repositories.journeys import DynamoDBJourneyRepository
 from shared.repositories.touchpoints import DynamoDBTouchpointRepository
@@ -54,3 +57,30 @@ def test_a_run_takes_every_due_timer_a_page_at_a_time_while_time_allows(dynamodb
     assert len(journeys.due_timers(now, count)) == count - TIMERS_PER_PAGE
     service.run_timers(now, seconds_left=lambda: 600.0)
     assert journeys.due_timers(now, count) == []
+
+
+def test_a_contact_announced_again_is_counted_once_in_the_stored_journey(dynamodb: Any, table_name: str) -> None:
+    service, journeys = monitor(dynamodb, table_name)
+    reference = f"PRE-2026-{uuid.uuid4().int % 1_000_000:06d}"
+    run = uuid.uuid4().hex[:6]
+    contacts = [
+        CaseTouchpointAttached(
+            reference=reference,
+            procedure="predial",
+            touchpoint_id=f"tp-{run}-{n}",
+            channel=channel,
+            occurred_at=LONG_AGO + timedelta(hours=n),
+            rule="inferred:same-procedure",
+            progressed=False,
+        )
+        for n, channel in enumerate((Channel.EMAIL, Channel.MESSAGING))
+    ]
+    # Given two contacts on a case, the second in another channel (a switch)
+    for event in contacts:
+        service.on_contact(event)
+    stored = journeys.get_state(reference)
+    assert stored is not None and stored.seen_touchpoints == tuple(seen_key(e.touchpoint_id) for e in contacts)
+    # When the tracker announces the second again, the stored journey is unchanged: read back, it is recognised
+    assert service.on_contact(contacts[1]) == []
+    assert journeys.get_state(reference) == stored
+    assert (stored.contacts, stored.channel_switches, stored.version) == (2, 1, 2)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.journeys.rules import JourneySettings, on_contact, on_progress, timers_for
+from shared.journeys.rules import SEEN_TOUCHPOINTS, JourneySettings, on_contact, on_progress, seen_key, timers_for
 from shared.models.case import Case
 from shared.models.events import CaseTouchpointAttached, ChannelSwitched, RepeatContact, ResolvedFirstContact
 from shared.models.procedure import CaseStatus
@@ -81,6 +81,29 @@ def test_no_repeat_outside_the_window_or_after_progress() -> None:
     progressed, _ = on_progress(state, case(), T0 + timedelta(hours=1))
     _, after_progress = on_contact(progressed, contact(Channel.PHONE, 2), SETTINGS)
     assert after_progress == []
+
+
+def test_a_contact_announced_again_is_counted_once() -> None:
+    # Given an office visit with progress, then a WhatsApp message a day later (a switch and a repeat)
+    state, _ = on_contact(None, contact(Channel.OFFICE, 0, progressed=True), SETTINGS)
+    state, signals = on_contact(state, contact(Channel.MESSAGING, 24), SETTINGS)
+    assert [type(s) for s in signals] == [ChannelSwitched, RepeatContact]
+    # When the tracker announces the WhatsApp message again (its first announcement may have failed)
+    again, signals = on_contact(state, contact(Channel.MESSAGING, 24), SETTINGS)
+    # Then nothing changes: no second contact, switch or repeat
+    assert again is state and signals == []
+    assert (again.contacts, again.channel_switches, again.repeat_contacts) == (2, 1, 1)
+
+
+def test_the_contacts_remembered_are_the_last_few() -> None:
+    state = None
+    for hours in range(SEEN_TOUCHPOINTS + 10):
+        state, _ = on_contact(state, contact(Channel.PHONE, hours), SETTINGS)
+    assert state is not None and state.contacts == SEEN_TOUCHPOINTS + 10
+    assert state.seen_touchpoints == tuple(seen_key(f"tp-phone-{h}") for h in range(10, SEEN_TOUCHPOINTS + 10))
+    # A contact older than the last SEEN_TOUCHPOINTS is no longer recognised (the bound on the state's size)
+    later, _ = on_contact(state, contact(Channel.PHONE, 0), SETTINGS)
+    assert later.contacts == state.contacts + 1
 
 
 def test_resolved_after_one_contact_is_a_first_contact_resolution() -> None:

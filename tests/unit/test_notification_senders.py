@@ -27,6 +27,15 @@ def test_trigger_id_is_the_same_for_the_same_detail_in_any_key_order_and_differs
     assert trigger_id("CaseStatusChanged", detail) != trigger_id("CaseStatusChanged", {**detail, "to_status": "x"})
 
 
+def test_trigger_id_of_a_case_opening_is_its_case_whoever_announces_it() -> None:
+    # A case opens once: announced again by the tracker (its first publish failed), with the citizen known by then or
+    # under another correlation id, it is the same trigger, so the receipt is sent once
+    opened = {"reference": "PRE-2026-000001", "citizen_id": None, "correlation_id": "a", "emitted_at": "2026-03-01"}
+    again = {**opened, "citizen_id": "cit-1", "correlation_id": "b"}
+    assert trigger_id("CaseOpened", opened) == trigger_id("CaseOpened", again)
+    assert trigger_id("CaseOpened", opened) != trigger_id("CaseOpened", {**opened, "reference": "PRE-2026-000002"})
+
+
 @pytest.mark.parametrize(
     ("sent_minutes_ago", "expected_wait"),
     [
