@@ -2,9 +2,10 @@
 
 Import runs the same code as live traffic — the canonical `Touchpoint` model, the touchpoint repository's
 idempotent write and the identity engine — in file order, one line at a time, so line N is resolved
-knowing lines 1..N-1. Then it announces each touchpoint on the bus like an ingest function does
-(the identity function then finds it already resolved). Bad lines are reported and skipped before any
-write: a line is either stored and resolved, or untouched.
+knowing lines 1..N-1; the resolution's own events (CitizenResolved, merges) go on the bus as live traffic's do.
+It does not announce TouchpointRecorded: the identity function would find each line resolved already and, since a
+resolved touchpoint that comes back is taken for a retry after a failed publish, announce its resolution a second
+time. Bad lines are reported and skipped before any write: a line is either stored and resolved, or untouched.
 
 Targets: the local stack started by `ventanilla up` (its state file) by default, or a deployed stack
 (`--stack NAME`: its CloudFormation outputs, in AWS or in LocalStack through AWS_ENDPOINT_URL).
@@ -28,7 +29,6 @@ from shared.events import EventBridgePublisher
 from shared.exceptions import DuplicateMismatchError, VentanillaError
 from shared.identity.engine import IdentityEngine
 from shared.identity.hashing import IdentifierHasher
-from shared.models.events import TouchpointRecorded
 from shared.models.touchpoint import Touchpoint
 from shared.repositories.identity import DynamoDBIdentityRepository
 from shared.repositories.touchpoints import DynamoDBTouchpointRepository
@@ -156,12 +156,7 @@ def import_file(path: Path, engine: IdentityEngine, *, progress: bool = True) ->
                 continue
             try:
                 stored, created = engine.touchpoints.add(touchpoint)
-                recorded = TouchpointRecorded(
-                    touchpoint_id=touchpoint.touchpoint_id,
-                    channel=touchpoint.channel,
-                    occurred_at=touchpoint.occurred_at,
-                )
-                resolution = engine.resolve(touchpoint.touchpoint_id, stored=stored, also_publish=[recorded])
+                resolution = engine.resolve(touchpoint.touchpoint_id, stored=stored)
             except DuplicateMismatchError:
                 report.errors.append((number, "touchpoint_id already used for a different touchpoint"))
                 continue

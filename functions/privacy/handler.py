@@ -100,9 +100,8 @@ def handle_rectify(
 )
 @tracer.capture_method
 def handle_rectifications(citizen_id: CitizenId) -> RectificationHistoryResponse:
-    service = get_service()
-    root, _ = service.person(citizen_id)
-    return RectificationHistoryResponse(citizen_id=root.citizen_id, rectifications=service.rectifications(citizen_id))
+    current_id, rectifications = get_service().rectifications(citizen_id)
+    return RectificationHistoryResponse(citizen_id=current_id, rectifications=rectifications)
 
 
 @app.post(

@@ -83,25 +83,21 @@ class IdentityEngine:
         correlation_id: str | None = None,
         *,
         stored: StoredTouchpoint | None = None,
-        also_publish: Sequence[DomainEvent] = (),
     ) -> Resolution:
-        """Resolve one touchpoint; idempotent. `stored` saves the read when the caller just wrote it;
-        `also_publish` rides along with the resolution's own events (one PutEvents call)."""
+        """Resolve one touchpoint; idempotent. `stored` saves the read when the caller just wrote it."""
         stored = stored or self.touchpoints.get(touchpoint_id)
         if stored is None:
             raise NotFoundError(f"touchpoint {touchpoint_id} does not exist")
         if stored.resolution in DONE:
             # Resolved before, but its announcement may have failed after the writes (this is then the retry):
             # announce it again, so the case tracker hears of it at least once. Consumers are idempotent.
-            events = [*also_publish, *self._announced_before(stored, correlation_id)]
+            events = self._announced_before(stored, correlation_id)
             if events:
                 self.publisher.publish(events)
             return Resolution(touchpoint_id, "already", stored.citizen_id)
         features = features_from_claims(stored.touchpoint.citizen, self.default_region)
         if not identifiers_of(features) and not features.descriptive:
             self.touchpoints.link_citizen(touchpoint_id, None, "anonymous")
-            if also_publish:
-                self.publisher.publish(list(also_publish))
             return Resolution(touchpoint_id, "anonymous")
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
@@ -110,7 +106,7 @@ class IdentityEngine:
                 resolution = self._attempt(stored, features)
             except ConflictError:
                 continue  # somebody changed a record we read: read again
-            self._announce(resolution, correlation_id, also_publish)
+            self._announce(resolution, correlation_id)
             return resolution
         raise ConflictError(f"could not settle the identity of touchpoint {touchpoint_id}")
 
@@ -649,10 +645,8 @@ class IdentityEngine:
             ]
         return events
 
-    def _announce(
-        self, resolution: Resolution, correlation_id: str | None, also_publish: Sequence[DomainEvent] = ()
-    ) -> None:
-        events: list[DomainEvent] = list(also_publish)
+    def _announce(self, resolution: Resolution, correlation_id: str | None) -> None:
+        events: list[DomainEvent] = []
         if resolution.citizen_id and resolution.link:
             events.append(
                 CitizenResolved(

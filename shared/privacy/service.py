@@ -192,9 +192,10 @@ class PrivacyService:
         self.audit.record(caller, updated.citizen_id, "rectified", route, note=reason)
         return updated, rectification
 
-    def rectifications(self, citizen_id: str) -> list[Rectification]:
-        _, records = self.person(citizen_id)
-        return self.personal.rectifications(r.citizen_id for r in records)
+    def rectifications(self, citizen_id: str) -> tuple[str, list[Rectification]]:
+        """The person's current id and every correction made to any of their records, oldest first."""
+        root, records = self.person(citizen_id)
+        return root.citizen_id, self.personal.rectifications(r.citizen_id for r in records)
 
     # -- erasure ------------------------------------------------------------------------------------
 
@@ -242,7 +243,7 @@ class PrivacyService:
         }
         notes = sum(self.cases.forget_notes(reference) for reference in sorted(references))
         # 4. Raw touchpoints: channel and time only.
-        anonymised = sum(1 for touchpoint_id in stored if self.touchpoints.anonymise(touchpoint_id))
+        anonymised = sum(1 for touchpoint in stored.values() if self.touchpoints.anonymise(touchpoint))
         # 5. The partition's personal items, then the records themselves become tombstones.
         deleted = sum(self.personal.delete_citizen_items(cid) for cid in ids)
         now = datetime.now(UTC)

@@ -52,9 +52,8 @@ class DynamoDBTouchpointRepository:
             "pk": _pk(touchpoint.touchpoint_id),
             "sk": SK,
             "type": "touchpoint",
-            "channel": touchpoint.channel.value,
-            "occurred_at": touchpoint.occurred_at.isoformat(),
-            "received_at": stored.received_at.isoformat(),
+            "channel": touchpoint.channel.value,  # the body holds the time it occurred: one copy keeps the item
+            "received_at": stored.received_at.isoformat(),  # under 1 KB (one write unit) with its expiry
             "fingerprint": stored.fingerprint,
             "body": touchpoint.model_dump_json(),
         }
@@ -117,25 +116,26 @@ class DynamoDBTouchpointRepository:
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def anonymise(self, touchpoint_id: str) -> bool:
+    def anonymise(self, stored: StoredTouchpoint) -> bool:
         """Erasure: keep only the channel, the time, the fingerprint and the links (so a provider's redelivery is
-        still recognised as a duplicate and creates nobody), drop what the person said and claimed."""
-        stored = self.get(touchpoint_id)
-        if stored is None:
-            return False
+        still recognised as a duplicate and creates nobody), drop what the person said and claimed. False when the
+        touchpoint is gone meanwhile (its retention ended)."""
         bare = Touchpoint(
             touchpoint_id=stored.touchpoint.touchpoint_id,
             channel=stored.touchpoint.channel,
             occurred_at=stored.touchpoint.occurred_at,
         )
-        with translate_errors():
-            self._client.update_item(
-                TableName=self._table,
-                Key=key(_pk(touchpoint_id), SK),
-                UpdateExpression="SET body = :b, erased = :t",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=serialise({":b": bare.model_dump_json(), ":t": True}),
-            )
+        try:
+            with translate_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key(_pk(stored.touchpoint_id), SK),
+                    UpdateExpression="SET body = :b, erased = :t",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=serialise({":b": bare.model_dump_json(), ":t": True}),
+                )
+        except ConflictError:
+            return False
         return True
 
     @staticmethod
