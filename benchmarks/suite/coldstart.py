@@ -3,11 +3,12 @@
 Each function is imported as Lambda would: its synthesized code first on `sys.path`, then this virtualenv's
 packages (the same pins as the layer, built for this machine), then the layer's `python/` (for `shared`); with the
 environment the template gives it (references replaced by placeholders: nothing is read at import) and Lambda's
-own variables, so the tracer imports and patches the X-Ray SDK as it does in AWS (tracing is Active).
+own variables, so the tracer does in AWS what it does here (the X-Ray SDK only where `trace_aws_calls` is on).
 Bytecode is compiled first (`compileall` plus one unmeasured import each, into a private PYTHONPYCACHEPREFIX:
 neither cdk.out nor the virtualenv is written to). Then every round imports the baseline
-(`from aws_lambda_powertools.event_handler import APIGatewayRestResolver; import boto3`) and each handler, each
-in a fresh process, timing the import only; medians over the rounds.
+(`from aws_lambda_powertools.event_handler import APIGatewayRestResolver; import boto3`), two references (that
+plus pydantic and one model; that plus Powertools' Tracer) and each handler, each in a fresh process, timing the
+import only; medians over the rounds.
 """
 
 from __future__ import annotations
@@ -25,15 +26,25 @@ from ventanilla_local.template import AppTemplate, FunctionSpec, load
 
 TARGET_RATIO = 1.3
 BASELINE = "-"
+WITH_PYDANTIC = "+"  # the baseline plus pydantic and one model: what any function validating with pydantic v2 pays
+WITH_TRACER = "*"  # the baseline plus Powertools' Tracer (the X-Ray SDK): what `trace_aws_calls` adds
+REFERENCES = (WITH_PYDANTIC, WITH_TRACER)
 PROBE = """
 import importlib, os, sys, time
 code_dir, layer_dir, module = sys.argv[1:4]
 here = {"", os.getcwd()}
 sys.path[:] = [p for p in (code_dir,) if p] + [p for p in sys.path if p not in here] + [p for p in (layer_dir,) if p]
 started = time.perf_counter()
-if module == "-":
+if module in "-+*":
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
     import boto3
+    if module == "+":
+        from pydantic import BaseModel
+        class Probe(BaseModel):
+            name: str
+    if module == "*":
+        from aws_lambda_powertools import Tracer
+        Tracer()
 else:
     importlib.import_module(module)
 print(time.perf_counter() - started)
@@ -43,6 +54,7 @@ PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 def _environment(spec: FunctionSpec | None, cache: Path) -> dict[str, str]:
     environment = {name: os.environ[name] for name in PASSED if name in os.environ}
+    environment["PYDANTIC_DISABLE_PLUGINS"] = "__all__"  # as the functions run (infra/constructs/function.py)
     environment.update(
         {
             "PYTHONPYCACHEPREFIX": str(cache),
@@ -63,10 +75,12 @@ def _module(spec: FunctionSpec) -> str:
     return spec.handler.rpartition(".")[0]
 
 
-def _import_seconds(spec: FunctionSpec | None, cache: Path, cwd: Path, importtime: bool = False) -> tuple[float, str]:
+def _import_seconds(
+    spec: FunctionSpec | None, cache: Path, cwd: Path, importtime: bool = False, baseline: str = BASELINE
+) -> tuple[float, str]:
     layer = str(spec.layer_dirs[0]) if spec and spec.layer_dirs else ""
     argv = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", PROBE]
-    argv += [str(spec.code_dir) if spec else "", layer, _module(spec) if spec else BASELINE]
+    argv += [str(spec.code_dir) if spec else "", layer, _module(spec) if spec else baseline]
     done = subprocess.run(  # noqa: S603 - our own interpreter
         argv, env=_environment(spec, cache), cwd=cwd, capture_output=True, text=True, timeout=120, check=False
     )
@@ -111,11 +125,15 @@ def run(cdk_out: Path, rounds: int = 5) -> Section:
         for spec in specs:  # unmeasured: writes the bytecode of everything each handler imports
             _import_seconds(spec, cache, cwd)
         _import_seconds(None, cache, cwd)
+        for reference in REFERENCES:
+            _import_seconds(None, cache, cwd, baseline=reference)
         third = max(1, len(specs) // 3)
         for _ in range(rounds):
             for n, spec in enumerate(specs):
                 if n % third == 0:
                     samples[BASELINE].append(_import_seconds(None, cache, cwd)[0])
+                    for reference in REFERENCES:
+                        samples[reference].append(_import_seconds(None, cache, cwd, baseline=reference)[0])
                 samples[spec.name].append(_import_seconds(spec, cache, cwd)[0])
         medians = {name: stats.median(values) * 1000 for name, values in samples.items()}
         slowest = max((s for s in specs), key=lambda s: medians[s.name])
@@ -133,6 +151,13 @@ def _section(
 ) -> Section:
     baseline = medians[BASELINE]
     section = Section("cold start")
+    for reference, name in (
+        (WITH_PYDANTIC, "reference: the baseline plus pydantic v2 and one model"),
+        (WITH_TRACER, "reference: the baseline plus Powertools' Tracer (X-Ray SDK; trace_aws_calls)"),
+    ):
+        section.figures.append(
+            Figure(name, round(medians[reference], 1), "ms", round(baseline, 1), "bare APIGatewayRestResolver + boto3")
+        )
     for spec in specs:
         value = medians[spec.name]
         section.figures.append(
@@ -162,6 +187,8 @@ def _section(
     section.notes = [
         f"{rounds} rounds, one fresh interpreter per import, bytecode compiled; Python {sys.version.split()[0]} on "
         "this machine (Lambda runs 3.13 on arm64 with a fraction of a vCPU at 512 MB: absolute times differ there, "
-        "the ratio is what carries over)."
+        "the ratio is what carries over).",
+        "The functions run with the environment the template gives them: POWERTOOLS_TRACE_DISABLED=true unless the "
+        "environment's trace_aws_calls is on (then add the Tracer reference's difference), PYDANTIC_DISABLE_PLUGINS.",
     ]
     return section

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from benchmarks.suite.figures import Figure, Section, Table, at_most
 from benchmarks.suite.live import LiveRun, usage_of
+from benchmarks.suite.meter import WRITTEN_KIND
 from benchmarks.suite.money import (
     MILLION,
     SERVICES,
@@ -86,6 +87,7 @@ def run(live: LiveRun, prices: PriceTable, memory: dict[str, int], channels: set
     section.tables += [
         _services_table(cost),
         _dynamodb_table(live, usage, prices),
+        _kinds_table(live, usage),
         _events_table(live, usage, consumed),
         _functions_table(usage, memory, rss, prices),
         _what_ifs(usage, memory, rss, prices, cost),
@@ -211,6 +213,19 @@ def _dynamodb_table(live: LiveRun, usage: TouchpointUsage, prices: PriceTable) -
         ("function", "requests", "RRU", "WRU (table)", "WRU (indexes)", "USD / M"),
         tuple(rows),
     )
+
+
+def _kinds_table(live: LiveRun, usage: TouchpointUsage) -> Table:
+    """Write units (table and indexes) by function and kind of item written, per touchpoint, largest first."""
+    readings, n = live.window.requests, max(live.touchpoints, 1)
+    names = {f.name for f in usage.functions}
+    rows = []
+    for name, value in readings.units.items():
+        caller, _, metric = name.partition("|")
+        if caller in names and metric.startswith(WRITTEN_KIND):
+            rows.append((caller, metric.removeprefix(WRITTEN_KIND), round(value / n, 2)))
+    rows.sort(key=lambda r: -r[2])
+    return Table("DynamoDB write units by kind of item, per touchpoint", ("function", "item", "WRU"), tuple(rows))
 
 
 def _events_table(live: LiveRun, usage: TouchpointUsage, consumed: set[str]) -> Table:

@@ -270,8 +270,12 @@ class MeteringApp:
             units["read_units"] += meter.read_units_of(call.operation, request, response)
         for (table, key, transactional), old in zip(targets, before, strict=True):
             new = self.tables.get(table, key)
-            units["write_units"] += meter.write_units(meter.sized(old), meter.sized(new), transactional)
-            units["index_write_units"] += meter.index_write_units(old, new, self.tables.indexes(table))
+            table_units = meter.write_units(meter.sized(old), meter.sized(new), transactional)
+            index_units = meter.index_write_units(old, new, self.tables.indexes(table))
+            units["write_units"] += table_units
+            units["index_write_units"] += index_units
+            kind = f"{meter.WRITTEN_KIND}{meter.item_kind(new or old or key)}"
+            units[kind] = units.get(kind, 0.0) + table_units + index_units
             units["stored_bytes"] += meter.sized(new) - meter.sized(old)
         return {k: v for k, v in units.items() if v}
 

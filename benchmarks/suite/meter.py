@@ -104,6 +104,17 @@ def index_write_units(before: Item | None, after: Item | None, indexes: Sequence
     return total
 
 
+WRITTEN_KIND = "wru:"  # readings' unit names for write units (table + indexes) by kind of item
+
+
+def item_kind(item: Item) -> str:
+    """What an item is: its `type` attribute, else its partition key's prefix (`MET`, `SEQ`, `CASEOPEN`...)."""
+    kind = item.get("type", {}).get("S")
+    if kind:
+        return str(kind)
+    return str(item.get("pk", {}).get("S", "?")).split("#", 1)[0]
+
+
 def consistency(request: dict[str, Any]) -> str:
     return "strong" if request.get("ConsistentRead") else "eventual"
 

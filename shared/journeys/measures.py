@@ -1,12 +1,15 @@
 """Journey measurements, kept as aggregates while events arrive (never computed by scanning touchpoints).
 
-Each measured fact adds to daily counters under every dimension it belongs to — `all`, `channel`, `procedure`,
-`region`, `language` — so `GET /v1/metrics/journeys?by=…` reads one item per day and group. Rates are derived
-when read; the equity gap is the spread of a rate between the best- and the worst-served group.
+Each measured fact adds to the daily counters of its combination of groups — its `channel`, `procedure`,
+`region` and `language` together — one small item per day and combination, so a fact costs one write however
+many dimensions it is counted under. `GET /v1/metrics/journeys?by=…` reads a day's combinations and sums them
+by the dimension asked for (`all`: every combination). Rates are derived when read; the equity gap is the spread
+of a rate between the best- and the worst-served group.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,14 +67,31 @@ def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def items_of(fact: Fact) -> Iterable[tuple[str, str, Mapping[str, float]]]:
-    """(day, "dimension#value", counters) for every group the fact belongs to, `all` included."""
-    day = fact.day.isoformat()
-    yield day, "all#all", fact.adds
-    for dimension in DIMENSIONS:
-        value = fact.groups.get(dimension)
-        if value:
-            yield day, f"{dimension}#{value}", fact.adds
+def combination_of(fact: Fact) -> dict[str, str]:
+    """The groups the fact is counted under, one per dimension it has (a missing dimension is not counted)."""
+    return {dimension: fact.groups[dimension] for dimension in DIMENSIONS if fact.groups.get(dimension)}
+
+
+def combination_key(combination: Mapping[str, str]) -> str:
+    """A stable key for a combination of groups (values may hold any character: JSON keeps them apart)."""
+    return json.dumps([combination.get(dimension) for dimension in DIMENSIONS], ensure_ascii=False)
+
+
+def group_of(combination: Mapping[str, str], by: str) -> str | None:
+    """The group a combination's counters are summed under when reading `by` a dimension (`all`: one group)."""
+    if by == "all":
+        return "all"
+    return combination.get(by) or None
+
+
+def summed(combinations: Iterable[tuple[Mapping[str, str], Mapping[str, float]]], by: str) -> dict[str, GroupFigures]:
+    """A day's (combination, counters) summed per group of dimension `by`."""
+    groups: dict[str, GroupFigures] = {}
+    for combination, counters in combinations:
+        group = group_of(combination, by)
+        if group is not None:
+            groups.setdefault(group, GroupFigures(group)).add(counters)
+    return groups
 
 
 def equity_gaps(groups: Iterable[GroupFigures]) -> dict[str, float | None]:

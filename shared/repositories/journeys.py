@@ -52,10 +52,14 @@ class DynamoDBJourneyRepository:
         """Write a state whose version was bumped by one, only if nobody changed it meanwhile (ConflictError)."""
         item = {"pk": f"JRN#{state.reference}", "sk": "STATE", "type": "journey", "version": state.version}
         item["state"] = _state_json(state)
-        condition = "attribute_not_exists(pk)" if state.version == 1 else "version = :expected"
-        values = None if state.version == 1 else {":expected": state.version - 1}
+        request: dict[str, Any] = {"TableName": self._table, "Item": serialise(item)}
+        if state.version == 1:
+            request["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:  # one conditional write: a transaction of one item would cost twice the write units
+            request["ConditionExpression"] = "version = :expected"
+            request["ExpressionAttributeValues"] = serialise({":expected": state.version - 1})
         with translate_errors():
-            self._client.transact_write_items(TransactItems=[transact_put(self._table, item, condition, values)])
+            self._client.put_item(**request)
 
     def replace_timers(self, reference: str, timers: list[Timer]) -> None:
         """The case's timers from now on (none: every timer of the case is removed)."""

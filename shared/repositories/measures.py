@@ -1,14 +1,16 @@
-"""Journey aggregates: `MET#<day>` / `<dimension>#<value>`, counters added atomically (UpdateItem ADD)."""
+"""Journey aggregates: `MET#<day>` / `G#<combination>`, one item per day and combination of groups (its channel,
+procedure, region and language), counters added atomically (UpdateItem ADD): one write per measured fact."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
 
-from shared.journeys.measures import COUNTERS, Fact, GroupFigures, items_of
-from shared.repositories.dynamodb import deserialise, key, serialise, translate_errors
+from shared.journeys.measures import COUNTERS, Fact, GroupFigures, combination_key, combination_of, summed
+from shared.repositories.dynamodb import key, query_all, serialise, translate_errors
 
 MAX_DAYS = 92
+COMBINATION = "G#"
 
 
 class DynamoDBMeasureRepository:
@@ -20,18 +22,18 @@ class DynamoDBMeasureRepository:
         adds = {name: value for name, value in fact.adds.items() if name in COUNTERS and value}
         if not adds:
             return
-        names = {f"#{n}": n for n in adds}
-        expression = "ADD " + ", ".join(f"#{n} :{n}" for n in adds)
-        values = serialise({f":{n}": v for n, v in adds.items()})
-        for day, group, _ in items_of(fact):
-            with translate_errors():
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=key(f"MET#{day}", group),
-                    UpdateExpression=expression,
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
+        combination = combination_of(fact)
+        names = {f"#{n}": n for n in adds} | {"#groups": "groups"}
+        expression = "SET #groups = :groups ADD " + ", ".join(f"#{n} :{n}" for n in adds)
+        values = serialise({f":{n}": v for n, v in adds.items()} | {":groups": combination})
+        with translate_errors():
+            self._client.update_item(
+                TableName=self._table,
+                Key=key(f"MET#{fact.day.isoformat()}", COMBINATION + combination_key(combination)),
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
 
     def figures(self, start: date, end: date, by: str) -> dict[str, GroupFigures]:
         """Summed counters per group of dimension `by` (or `all`) over [start, end]: one Query per day."""
@@ -48,15 +50,18 @@ class DynamoDBMeasureRepository:
         days: dict[date, dict[str, GroupFigures]] = {}
         day = start
         while day <= end:
-            with translate_errors():
-                response = self._client.query(
-                    TableName=self._table,
-                    KeyConditionExpression="pk = :pk AND begins_with(sk, :by)",
-                    ExpressionAttributeValues=serialise({":pk": f"MET#{day.isoformat()}", ":by": f"{by}#"}),
-                )
-            for item in map(deserialise, response.get("Items", [])):
-                value = item["sk"].split("#", 1)[1]
-                figures = days.setdefault(day, {}).setdefault(value, GroupFigures(value))
-                figures.add({n: float(item[n]) for n in COUNTERS if n in item})
+            items = query_all(
+                self._client,
+                {
+                    "TableName": self._table,
+                    "KeyConditionExpression": "pk = :pk AND begins_with(sk, :g)",
+                    "ExpressionAttributeValues": serialise({":pk": f"MET#{day.isoformat()}", ":g": COMBINATION}),
+                },
+            )
+            groups = summed(
+                ((item.get("groups", {}), {n: float(item[n]) for n in COUNTERS if n in item}) for item in items), by
+            )
+            if groups:
+                days[day] = groups
             day += timedelta(days=1)
         return days

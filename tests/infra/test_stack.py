@@ -144,6 +144,9 @@ def test_function_settings(synthesized: Synthesized, name: str) -> None:
     assert env["POWERTOOLS_SERVICE_NAME"] == f"ventanilla-{name}"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Ventanilla"
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    # Active tracing records the invocation; the X-Ray SDK (per-call subsegments) only where trace_aws_calls is on.
+    assert env["POWERTOOLS_TRACE_DISABLED"] == ("false" if DEV.trace_aws_calls else "true")
+    assert env["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
     assert "FunctionName" not in props
     # its log-writing permission is scoped to its own log group
     role_id = props["Role"]["Fn::GetAtt"][0]

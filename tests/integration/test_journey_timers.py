@@ -4,6 +4,7 @@ the first hundred; a contact announced again is recognised from the stored journ
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 
 from shared.cases.service import CaseService
 from shared.catalogue import get_catalogue
-from shared.journeys.rules import Timer, seen_key
+from shared.exceptions import ConflictError
+from shared.journeys.rules import JourneyState, Timer, seen_key
 from shared.journeys.service import TIMERS_PER_PAGE, JourneyService
 from shared.models.events import CaseTouchpointAttached
 from shared.models.touchpoint import Channel
@@ -84,3 +86,20 @@ def test_a_contact_announced_again_is_counted_once_in_the_stored_journey(dynamod
     assert service.on_contact(contacts[1]) == []
     assert journeys.get_state(reference) == stored
     assert (stored.contacts, stored.channel_switches, stored.version) == (2, 1, 2)
+
+
+def test_a_journey_state_is_written_only_over_the_version_it_was_read_at(dynamodb: Any, table_name: str) -> None:
+    journeys = DynamoDBJourneyRepository(dynamodb, table_name)
+    reference = f"JRN-{uuid.uuid4().hex[:8]}"
+    first = JourneyState(reference=reference, procedure="licencia", contacts=1, version=1)
+    journeys.save_state(first)
+    # a second first write (a concurrent delivery of the case's first contact) is refused
+    with pytest.raises(ConflictError):
+        journeys.save_state(replace(first, contacts=5))
+    journeys.save_state(replace(first, contacts=2, version=2))
+    # two writers that read version 2: the second is refused, and the state is the first one's
+    journeys.save_state(replace(first, contacts=3, version=3))
+    with pytest.raises(ConflictError):
+        journeys.save_state(replace(first, contacts=9, version=3))
+    stored = journeys.get_state(reference)
+    assert stored is not None and (stored.contacts, stored.version) == (3, 3)

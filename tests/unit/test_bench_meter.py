@@ -130,3 +130,9 @@ def test_the_fast_population_is_deterministic_valid_and_channel_typical() -> Non
     visits = [t for t in touchpoints if t.channel.value == "office"]
     assert all(t.citizen.national_id and t.citizen.birth_date for t in visits)
     assert len({t.citizen.national_id for t in visits}) == len(visits)
+
+
+def test_an_item_is_known_by_its_type_else_by_its_partition_key_prefix() -> None:
+    assert meter.item_kind({"pk": {"S": "CASE#TRM-1"}, "sk": {"S": "CASE"}, "type": {"S": "case"}}) == "case"
+    assert meter.item_kind({"pk": {"S": "MET#2026-03-01"}, "sk": {"S": 'G#["phone"]'}}) == "MET"
+    assert meter.item_kind({"pk": {"S": "SEQ"}}) == "SEQ"
