@@ -33,6 +33,7 @@ OPEN311_FUNCTION = "open311"
 JOURNEYS_FUNCTION = "journeys"
 NOTIFICATIONS_FUNCTION = "notifications"
 PRIVACY_FUNCTION = "privacy"
+ANNOUNCER_FUNCTION = "announcer"
 OPERATOR_CLIENT = "operator"
 ALL_FUNCTIONS: tuple[str, ...] = (
     *CHANNELS,
@@ -46,11 +47,25 @@ ALL_FUNCTIONS: tuple[str, ...] = (
     JOURNEYS_FUNCTION,
     NOTIFICATIONS_FUNCTION,
     PRIVACY_FUNCTION,
+    ANNOUNCER_FUNCTION,
 )
 
 # The domain event that links ingest to identity resolution.
 INGEST_EVENT_SOURCE = "ventanilla.ingest"
 TOUCHPOINT_RECORDED = "TouchpointRecorded"
+# The transactional outbox: a channel function only stores the raw touchpoint; the table's stream feeds the
+# announcer, which publishes TouchpointRecorded. The raw touchpoint item's key shape and its import marker, as the
+# touchpoint repository writes them (shared/repositories/touchpoints.py; the same values, checked by a unit test):
+# the mapping's filter lets only new raw touchpoints that were not bulk-imported reach the announcer.
+RAW_TOUCHPOINT_PK_PREFIX = "TP#"
+RAW_TOUCHPOINT_SK = "TOUCHPOINT"
+IMPORTED_ATTRIBUTE = "imported"
+ANNOUNCER_BATCH_SIZE = 100
+ANNOUNCER_RETRY_ATTEMPTS = 8
+ANNOUNCER_MAX_RECORD_AGE_HOURS = 6
+# The channels whose providers report on the messages Ventanilla sent (DeliveryReported): the only channel functions
+# that publish an event themselves.
+CHANNELS_WITH_DELIVERY_REPORTS: tuple[str, ...] = ("messaging", "social")
 # Provider secrets each channel's native routes need (names of the ChannelSecrets JSON object; the same list
 # as shared/webhooks/secrets.py SECRET_NAMES, checked by a unit test), and the provider routes themselves.
 CHANNEL_SECRET_NAMES: tuple[str, ...] = (

@@ -50,6 +50,17 @@ REASONS: dict[str, str] = {
         "through the on-failure destination (EventInvokeConfig), which records the error and the request context "
         "that `ventanilla dlq redrive` reads. A DeadLetterConfig as well would park each failure twice."
     ),
+    "stream_invocation": (
+        "Lambda invokes this function synchronously from the table's stream (an event source mapping): a failed "
+        "batch is retried from its first failed record, bisected on a function error, and after its retries its "
+        "shard positions go to the dead-letter queue (the mapping's on-failure destination); a function DLQ only "
+        "receives asynchronous invocations, which never happen here."
+    ),
+    "stream_concurrency": (
+        "Invoked by the table stream's event source mapping only: Lambda runs at most one batch per stream shard at a "
+        "time (parallelization factor 1), so its concurrency is bounded by the table's shards and needs no "
+        "reservation; reserving would take capacity from the account's pool for nothing."
+    ),
     "api_concurrency": (
         "Called through API Gateway, whose stage throttle and per-client usage plans (rate, burst, monthly quota) "
         "bound the request rate; reserving concurrency per API function would split the account's pool into fixed "

@@ -13,10 +13,15 @@ from aws_cdk import aws_lambda_event_sources as lambda_event_sources
 from constructs import Construct
 
 from infra.config import (
+    ANNOUNCER_BATCH_SIZE,
+    ANNOUNCER_FUNCTION,
+    ANNOUNCER_MAX_RECORD_AGE_HOURS,
+    ANNOUNCER_RETRY_ATTEMPTS,
     CASE_TRACKED_EVENTS,
     CASES_EVENT_SOURCE,
     CASES_FUNCTION,
     CHANNELS,
+    CHANNELS_WITH_DELIVERY_REPORTS,
     CHANNELS_WITH_PROVIDER_SECRETS,
     CITIZENS_FUNCTION,
     CONSENT_EVENTS,
@@ -24,6 +29,7 @@ from infra.config import (
     DELIVERY_REPORTED,
     IDENTITY_EVENT_SOURCE,
     IDENTITY_FUNCTION,
+    IMPORTED_ATTRIBUTE,
     INGEST_EVENT_SOURCE,
     JOURNEY_EVENTS,
     JOURNEY_TIMER_MINUTES,
@@ -35,6 +41,8 @@ from infra.config import (
     OPERATOR_CLIENT,
     PRIVACY_FUNCTION,
     PROVIDER_ROUTES,
+    RAW_TOUCHPOINT_PK_PREFIX,
+    RAW_TOUCHPOINT_SK,
     STEWARDSHIP_FUNCTION,
     TOUCHPOINT_RECORDED,
     TRACKER_FUNCTION,
@@ -80,6 +88,8 @@ NOTIFY_TIMEZONE = "NOTIFY_TIMEZONE"
 NOTIFY_QUIET_HOURS = "NOTIFY_QUIET_HOURS"
 
 # What DynamoDB and KMS allow each kind of function to do; nothing else is granted on the table or key.
+# A channel function stores the raw touchpoint (one conditional PutItem; GetItem when a replay's old item is not in
+# the failed write's answer) and publishes nothing: the announcer does, from the table's stream.
 CHANNEL_TABLE_ACTIONS = ("GetItem", "PutItem")
 # TransactWriteItems is authorised through the Put/Update actions of its parts.
 IDENTITY_TABLE_ACTIONS = ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "BatchWriteItem")
@@ -180,19 +190,16 @@ class VentanillaStack(Stack):
             function = self._function(
                 channel,
                 f"Ventanilla {channel} channel ingest",
-                {
-                    TABLE_NAME: table_name,
-                    EVENT_BUS_NAME: bus_name,
-                    CHANNEL: channel,
-                    CHANNEL_API_KEY_ID: api_key.key_id,
-                },
+                {TABLE_NAME: table_name, CHANNEL: channel, CHANNEL_API_KEY_ID: api_key.key_id},
             )
             if channel in CHANNELS_WITH_PROVIDER_SECRETS:
                 function.function.add_environment(CHANNEL_SECRETS_ARN, self.data.channel_secrets.secret_arn)
                 self.data.channel_secrets.grant_read(function.role)
+            if channel in CHANNELS_WITH_DELIVERY_REPORTS:  # providers' delivery statuses: DeliveryReported
+                function.function.add_environment(EVENT_BUS_NAME, bus_name)
+                self.events.bus.grant_put_events_to(function.role)
             self.data.grant_table(function.role, *CHANNEL_TABLE_ACTIONS)
             self.data.grant_key(function.role, *WRITER_KEY_ACTIONS)
-            self.events.bus.grant_put_events_to(function.role)
             self.methods.append(self.api.add_route("POST", channel_route(channel), function.function))
         self._add_provider_routes()
 
@@ -216,6 +223,7 @@ class VentanillaStack(Stack):
             detail_type=TOUCHPOINT_RECORDED,
             function=identity.function,
         )
+        self._add_announcer()
 
         self.operators = OperatorsConstruct(self, "Operators", config=config, key=self.data.key)
         operator_key = self._api_key(OPERATOR_CLIENT)
@@ -285,6 +293,7 @@ class VentanillaStack(Stack):
             key=self.data.key,
             dead_letter_queue=self.events.dead_letter_queue,
             functions={name: f.function for name, f in self.functions.items()},
+            announcer=self.functions[ANNOUNCER_FUNCTION].function,
         )
         self._acknowledge_findings()
 
@@ -303,6 +312,49 @@ class VentanillaStack(Stack):
         CfnOutput(self, "ChannelSecretsArn", value=self.data.channel_secrets.secret_arn)
         CfnOutput(self, "OperatorAlertsTopicArn", value=self.monitoring.alerts.topic_arn)
         CfnOutput(self, "ContactRecordsStreamName", value=self.contact_records.stream_name)
+
+    def _add_announcer(self) -> None:
+        """The transactional outbox's relay: new raw touchpoints in the table's stream become TouchpointRecorded.
+
+        The mapping's filter lets through only INSERTs of raw touchpoint items (`TP#…` / `TOUCHPOINT`) that were not
+        bulk-imported (`ventanilla import` resolves its lines itself); updates (a link to a citizen, a case, an
+        erasure), deletions (the text's time to live) and every other item never invoke the function. A batch whose
+        PutEvents keeps failing is retried from its first failed record, bisected on a function error, and after
+        its retries its shard positions go to the dead-letter queue (`ventanilla dlq redrive` re-reads them).
+        """
+        announcer = self._function(
+            ANNOUNCER_FUNCTION,
+            "Ventanilla announcer: new touchpoints in the table's stream -> TouchpointRecorded on the bus",
+            {EVENT_BUS_NAME: self.events.bus.event_bus_name},
+        )
+        self.data.grant_stream_read(announcer.role)
+        self.data.grant_key(announcer.role, *READER_KEY_ACTIONS)  # the stream's records, under the table's key
+        self.events.bus.grant_put_events_to(announcer.role)
+        new_touchpoints = lambda_.FilterCriteria.filter(
+            {
+                "eventName": lambda_.FilterRule.is_equal("INSERT"),
+                "dynamodb": {
+                    "Keys": {
+                        "pk": {"S": lambda_.FilterRule.begins_with(RAW_TOUCHPOINT_PK_PREFIX)},
+                        "sk": {"S": lambda_.FilterRule.is_equal(RAW_TOUCHPOINT_SK)},
+                    },
+                    "NewImage": {IMPORTED_ATTRIBUTE: {"BOOL": lambda_.FilterRule.not_exists()}},
+                },
+            }
+        )
+        self.announcements = announcer.function.add_event_source_mapping(
+            "TableStream",
+            event_source_arn=self.data.stream_arn,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=ANNOUNCER_BATCH_SIZE,
+            bisect_batch_on_error=True,
+            retry_attempts=ANNOUNCER_RETRY_ATTEMPTS,
+            max_record_age=Duration.hours(ANNOUNCER_MAX_RECORD_AGE_HOURS),
+            report_batch_item_failures=True,
+            on_failure=self.events.stream_failures(),
+            filters=[new_touchpoints],
+        )
+        self.stream_consumers = {announcer.function.node.addr}
 
     def _add_journeys(self) -> None:
         """The journey monitor: case events in, signals out; a schedule looks for due timers."""
@@ -531,6 +583,9 @@ class VentanillaStack(Stack):
                 acknowledge(function.function, "async_failure_destination", *LAMBDA_DLQ_RULES)
                 if self.config.event_consumer_concurrency is None:
                     acknowledge(function.function, "dev_concurrency", "NIST.800.53.R5-LambdaConcurrency")
+            elif function.function.node.addr in self.stream_consumers:
+                acknowledge(function.function, "stream_invocation", *LAMBDA_DLQ_RULES)
+                acknowledge(function.function, "stream_concurrency", "NIST.800.53.R5-LambdaConcurrency")
             else:
                 acknowledge(function.function, "synchronous_invocation", *LAMBDA_DLQ_RULES)
                 acknowledge(function.function, "api_concurrency", "NIST.800.53.R5-LambdaConcurrency")

@@ -198,7 +198,7 @@ def create_resolver(guards: Sequence[Guard] = (), *, json_body: bool = True) -> 
         return error_response(
             HTTPStatus.SERVICE_UNAVAILABLE,
             "publish_failed",
-            "touchpoint stored but not yet announced; retry",
+            "saved, but its events could not be published yet; retry",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 

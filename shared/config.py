@@ -26,7 +26,9 @@ class TableSettings(ObservabilitySettings):
 
 
 class IngestSettings(TableSettings):
-    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    # Only the channels whose providers report deliveries publish (DeliveryReported); a touchpoint is announced by
+    # the announcer, from the table's stream, never by the channel function.
+    event_bus_name: str | None = Field(alias="EVENT_BUS_NAME", default=None, min_length=1)
     channel: Channel = Field(alias="CHANNEL")
     channel_api_key_id: str = Field(alias="CHANNEL_API_KEY_ID", min_length=1)
     channel_secrets_arn: str | None = Field(alias="CHANNEL_SECRETS_ARN", default=None)
@@ -62,6 +64,15 @@ class StewardshipSettings(IdentitySettings, OperatorKeys):
 
 class PrivacySettings(IdentityKeySettings, OperatorKeys):
     pass
+
+
+class AnnouncerSettings(ObservabilitySettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+
+
+@lru_cache(maxsize=1)
+def get_announcer_settings() -> AnnouncerSettings:
+    return AnnouncerSettings.model_validate(dict(os.environ))
 
 
 @lru_cache(maxsize=1)

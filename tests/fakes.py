@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from shared.exceptions import ConflictError, DuplicateMismatchError, PublishError
 from shared.identity.records import CitizenRecord
@@ -18,19 +19,37 @@ from shared.repositories.identity import Holder, IndexEntry, TimelineItem, Timel
 
 @dataclass
 class FakeTouchpointRepository:
-    items: dict[str, StoredTouchpoint] = field(default_factory=dict)
+    """Stores what `add` gets; `correlation_ids` and `imported` keep what the stream would carry to the announcer."""
 
-    def add(self, touchpoint: Touchpoint) -> tuple[StoredTouchpoint, bool]:
+    items: dict[str, StoredTouchpoint] = field(default_factory=dict)
+    correlation_ids: dict[str, str | None] = field(default_factory=dict)
+    imported: set[str] = field(default_factory=set)
+
+    def add(
+        self, touchpoint: Touchpoint, *, correlation_id: str | None = None, imported: bool = False
+    ) -> tuple[StoredTouchpoint, bool]:
         existing = self.items.get(touchpoint.touchpoint_id)
         if existing is not None:
             if existing.fingerprint != touchpoint.fingerprint():
                 raise DuplicateMismatchError(touchpoint.touchpoint_id)
             return existing, False
+        stored, _ = self.new_item(touchpoint, correlation_id=correlation_id, imported=imported)
+        self.keep(stored, correlation_id=correlation_id, imported=imported)
+        return stored, True
+
+    def new_item(
+        self, touchpoint: Touchpoint, *, correlation_id: str | None = None, imported: bool = False
+    ) -> tuple[StoredTouchpoint, dict[str, Any]]:
         stored = StoredTouchpoint(
             touchpoint=touchpoint, received_at=datetime.now(UTC), fingerprint=touchpoint.fingerprint()
         )
-        self.items[touchpoint.touchpoint_id] = stored
-        return stored, True
+        return stored, {"stored": stored, "correlation_id": correlation_id, "imported": imported}
+
+    def keep(self, stored: StoredTouchpoint, *, correlation_id: str | None = None, imported: bool = False) -> None:
+        self.items[stored.touchpoint_id] = stored
+        self.correlation_ids[stored.touchpoint_id] = correlation_id
+        if imported:
+            self.imported.add(stored.touchpoint_id)
 
     def get(self, touchpoint_id: str) -> StoredTouchpoint | None:
         return self.items.get(touchpoint_id)
@@ -178,10 +197,17 @@ class FakeCaseRepository:
     def opened_by(self, touchpoint_id: str) -> str | None:
         return self.openers.get(touchpoint_id)
 
-    def create(self, change: CaseChange, opened_by: str | None = None) -> None:
+    def create(
+        self, change: CaseChange, opened_by: str | None = None, new_touchpoint: Mapping[str, Any] | None = None
+    ) -> None:
         case = change.case
         if case.reference in self.cases or (opened_by and opened_by in self.openers):
             raise ConflictError("exists")
+        if new_touchpoint is not None:  # stored with the case, in the same write (what new_item made)
+            stored = new_touchpoint["stored"]
+            if stored.touchpoint_id in self.touchpoints.items:
+                raise ConflictError("touchpoint exists")
+            self.touchpoints.keep(stored, correlation_id=new_touchpoint["correlation_id"])
         self.cases[case.reference] = case
         self.history_items[case.reference] = list(change.history)
         if opened_by:

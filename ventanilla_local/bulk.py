@@ -3,9 +3,11 @@
 Import runs the same code as live traffic — the canonical `Touchpoint` model, the touchpoint repository's
 idempotent write and the identity engine — in file order, one line at a time, so line N is resolved
 knowing lines 1..N-1; the resolution's own events (CitizenResolved, merges) go on the bus as live traffic's do.
-It does not announce TouchpointRecorded: the identity function would find each line resolved already and, since a
-resolved touchpoint that comes back is taken for a retry after a failed publish, announce its resolution a second
-time. Bad lines are reported and skipped before any write: a line is either stored and resolved, or untouched.
+Its touchpoints are stored marked `imported`, so the table stream's mapping does not announce them
+(TouchpointRecorded): the identity function would find each line resolved already and, since a resolved touchpoint
+that comes back is taken for a retry after a failed publish, announce its resolution a second time (doubling the
+downstream work). Bad lines are reported and skipped before any write: a line is either stored and resolved, or
+untouched.
 
 Targets: the local stack started by `ventanilla up` (its state file) by default, or a deployed stack
 (`--stack NAME`: its CloudFormation outputs, in AWS or in LocalStack through AWS_ENDPOINT_URL).
@@ -155,7 +157,7 @@ def import_file(path: Path, engine: IdentityEngine, *, progress: bool = True) ->
                 report.errors.append((number, _describe(error)))
                 continue
             try:
-                stored, created = engine.touchpoints.add(touchpoint)
+                stored, created = engine.touchpoints.add(touchpoint, imported=True)
                 resolution = engine.resolve(touchpoint.touchpoint_id, stored=stored)
             except DuplicateMismatchError:
                 report.errors.append((number, "touchpoint_id already used for a different touchpoint"))

@@ -4,7 +4,8 @@ ventanilla up      synthesize, start the embedded runtime, seed the sample, serv
 ventanilla keys    print the local per-channel API keys as CHANNEL=KEY lines
 ventanilla synth   synthesize the CDK app into cdk.out
 ventanilla clock   show the running stack's clock, or `clock advance 3d` to run what falls due
-ventanilla dlq     list what was parked in the dead-letter queue, or `dlq redrive` it
+ventanilla dlq     list what was parked in the dead-letter queue, or `dlq redrive` it (events back on the bus, parked
+                   batches of the table's stream re-read and announced again)
 ventanilla outbox  list the messages the running stack sent to citizens (captured, not delivered)
 ventanilla fault   make part of the stack fail: `fault events|dynamodb|ses|sns|lambda|whatsapp on|off|N`
 """
@@ -241,8 +242,15 @@ def command_dlq(args: argparse.Namespace) -> int:
         return 1
     sqs = target.client("sqs")
     if args.action == "redrive":
-        redriven, left = dlq.redrive(sqs, target.client("events"), queue_url, target.event_bus_name)
-        print(f"redriven {redriven} events onto the bus; {left} messages left (not events: see `dlq list`)")
+        report = dlq.redrive(
+            sqs, target.client("events"), queue_url, target.event_bus_name, streams=target.client("dynamodbstreams")
+        )
+        print(
+            f"redriven {report.events} events onto the bus ({report.announced} touchpoints announced again from "
+            f"{report.batches} parked table-stream batches); {report.left} messages left (see `dlq list`)"
+        )
+        for reason in report.reasons:
+            print(f"  left {reason}")
         return 0
     parked = dlq.peek(sqs, queue_url)
     if not parked:

@@ -10,7 +10,9 @@ What can be made to fail, and how the code under test sees it:
 - `ses` (SendEmail, SendRawEmail: 400 Throttling, 503 ServiceUnavailable) and `sns` (Publish, the SMS sender:
   429 Throttled, 500 InternalError): the notification providers are down.
 - `lambda`: an EventBridge rule's delivery to a function (`functions`: the targets) fails before the function
-  runs, as a failed asynchronous invocation: the pump's retries, then the rule target's dead-letter queue.
+  runs, as a failed asynchronous invocation: the pump's retries, then the rule target's dead-letter queue; a stream
+  mapping's invocation of a function (the announcer, the phone function's Kinesis mapping) fails as a function
+  error: the mapping's retries and bisection, then its on-failure queue.
 - `whatsapp`: the WhatsApp Cloud API stand-in (ventanilla_local/outbox.py) answers 500.
 
 The AWS faults are answered on the wire, by a WSGI layer in front of the embedded moto server, so the
@@ -283,7 +285,7 @@ class FaultInjector:
             return _Decision(provider, code, CODES[provider][code])
 
     def lambda_fault(self, function: str) -> str | None:
-        """For the event pump: the error an EventBridge delivery to `function` fails with, or None."""
+        """For the event pump and the stream pollers: the error an invocation of `function` fails with, or None."""
         decision = self._decide("lambda", "Invoke", function)
         return decision.code if decision else None
 

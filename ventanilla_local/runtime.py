@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -112,7 +113,9 @@ class LocalRuntime:
             faults=self.faults.lambda_fault,
         )
         self.pump.start()
-        self.pollers = start_pollers(self.template, self.emulator, self.physical, self.pools)
+        self.pollers = start_pollers(
+            self.template, self.emulator, self.physical, self.pools, faults=self.faults.lambda_fault
+        )
         self.scheduler.start()
         self.gateway = Gateway(
             self.template,
@@ -324,12 +327,24 @@ class LocalRuntime:
         """Wait until idle (`/__ventanilla/idle`), and say what the event pump did so far."""
         idle = self.wait_idle(timeout=timeout)
         assert self.pump is not None
+        failed = Counter(self.pump.failed_attempts)
+        for poller in self.pollers:
+            failed.update(poller.failed_attempts)
         return {
             "idle": idle,
             "deliveries": {
                 "delivered": self.pump.delivered,
-                "failed_attempts": dict(self.pump.failed_attempts),
+                "failed_attempts": dict(failed),
                 "parked": self.pump.dead_lettered,
+            },
+            "streams": {
+                p.mapping.logical_id: {
+                    "delivered": p.delivered,
+                    "filtered_out": p.filtered_out,
+                    "parked": p.dead_lettered,
+                    "failed_attempts": dict(p.failed_attempts),
+                }
+                for p in self.pollers
             },
         }
 
@@ -344,8 +359,10 @@ class LocalRuntime:
         return moment
 
     def _idle(self) -> bool:
+        """Streams first: an event a stream's function published before its poller went idle is in a rule queue by
+        the time the pump is asked."""
         assert self.pump is not None
-        return self.pump.idle() and all(p.idle() for p in self.pollers)
+        return all(p.idle() for p in self.pollers) and self.pump.idle()
 
     def _write_state(self) -> None:
         state = {

@@ -102,39 +102,73 @@ class GatewayResponseSpec:
     template: str | None
 
 
+KINESIS = "kinesis"
+DYNAMODB = "dynamodb"
+
+
 @dataclass(frozen=True)
 class StreamMapping:
-    """A Kinesis stream feeding a function (AWS::Lambda::EventSourceMapping)."""
+    """A stream feeding a function (AWS::Lambda::EventSourceMapping): a Kinesis stream, or a DynamoDB table's stream."""
 
     logical_id: str
     function: str  # function logical id
-    stream: str  # stream logical id
+    source: str  # the Kinesis stream's or the table's logical id
+    kind: str  # KINESIS or DYNAMODB
     batch_size: int
     max_retries: int
     bisect: bool
     reports_item_failures: bool
     on_failure: str | None  # queue logical id
+    starting_position: str = "TRIM_HORIZON"
+    filters: tuple[dict[str, Any], ...] = ()  # FilterCriteria patterns: a record goes to the function if one matches
+    max_record_age: int | None = None  # seconds; None: records never expire (-1 in the template)
+
+    @property
+    def stream(self) -> str:
+        """The Kinesis stream's logical id (Kinesis mappings)."""
+        return self.source
+
+
+def _mapping_source(template: AppTemplate, arn: Any) -> tuple[str, str] | None:
+    """(logical id, kind) of what an EventSourceArn points at: a Kinesis stream, or a table's `StreamArn`."""
+    if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+        target = arn["Fn::GetAtt"]
+        logical, attribute = target if isinstance(target, list) else target.split(".", 1)
+        if attribute == "StreamArn" and logical in template.of_type(TABLE):
+            return str(logical), DYNAMODB
+    stream = next((t for t in _walk_refs(arn) if t in template.of_type(STREAM)), None)
+    return (stream, KINESIS) if stream else None
 
 
 def stream_mappings(template: AppTemplate) -> list[StreamMapping]:
     mappings = []
     for lid, resource in template.of_type(EVENT_SOURCE_MAPPING).items():
         props = resource["Properties"]
-        stream = next((t for t in _walk_refs(props.get("EventSourceArn")) if t in template.of_type(STREAM)), None)
+        source = _mapping_source(template, props.get("EventSourceArn"))
         function = next((t for t in _walk_refs(props.get("FunctionName")) if t in template.functions), None)
-        if stream is None or function is None:
+        if source is None or function is None:
             continue
         destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        filters = tuple(
+            json.loads(f["Pattern"]) for f in (props.get("FilterCriteria") or {}).get("Filters", []) if "Pattern" in f
+        )
+        if filters and source[1] != DYNAMODB:
+            raise TemplateError(f"{lid}: filter criteria are played locally for DynamoDB streams only")
+        age = props.get("MaximumRecordAgeInSeconds")
         mappings.append(
             StreamMapping(
                 logical_id=lid,
                 function=function,
-                stream=stream,
+                source=source[0],
+                kind=source[1],
                 batch_size=int(props.get("BatchSize", 100)),
                 max_retries=int(props.get("MaximumRetryAttempts", 3)),
                 bisect=bool(props.get("BisectBatchOnFunctionError", False)),
                 reports_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
                 on_failure=ref_target(destination),
+                starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
+                filters=filters,
+                max_record_age=int(age) if age is not None and int(age) >= 0 else None,
             )
         )
     return mappings

@@ -20,7 +20,7 @@ from benchmarks.suite import coldstart, costs, endtoend, ingest, live, packages,
 from benchmarks.suite.figures import Section
 from benchmarks.suite.money import load_prices
 from benchmarks.suite.stack import metered_stack
-from ventanilla_local.template import load
+from ventanilla_local.template import DYNAMODB, load, stream_mappings
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -63,9 +63,12 @@ def run(cdk_out: Path, wanted: Sequence[str], quick: bool) -> list[Section]:
                     )
                 )
             if "money" in wanted:
-                template = stack.runtime.template.functions.values()
+                app = stack.runtime.template
+                template = app.functions.values()
                 memory = {spec.name: spec.memory for spec in template}
+                # the ingest: the channel functions, and what announces what they store (the table stream's function)
                 channels = {spec.name for spec in template if "CHANNEL" in spec.environment}
+                channels |= {app.functions[m.function].name for m in stream_mappings(app) if m.kind == DYNAMODB}
                 consumed = {t for rule in stack.runtime.template.rules for t in rule.pattern.get("detail-type", [])}
 
                 def measure_money() -> Section:

@@ -1,7 +1,8 @@
 """The money section: what a million touchpoints cost, by service, beside what the ingest alone costs.
 
-The baseline is the ingest alone, measured in the same window: the API call, the channel function's invocation,
-its conditional write and its event (and their logs and traces). Everything else — identity, cases, journeys,
+The baseline is the ingest alone, measured in the same window: the API call, the channel function's invocation and
+its conditional write, and the announcer's share (its invocations from the table's stream, each publishing a batch of
+TouchpointRecorded events) — with their logs and traces. Everything else — identity, cases, journeys,
 notifications — is what the platform adds on top. What-ifs are computed from the same measurement.
 """
 
@@ -41,8 +42,8 @@ def _per_million(value: float) -> float:
 
 
 def run(live: LiveRun, prices: PriceTable, memory: dict[str, int], channels: set[str], consumed: set[str]) -> Section:
-    """`memory`: each function's configured size; `channels`: the channel (ingest) functions; `consumed`: the
-    detail-types some rule of the template matches."""
+    """`memory`: each function's configured size; `channels`: the ingest functions (the channels and the announcer);
+    `consumed`: the detail-types some rule of the template matches."""
     usage = usage_of(live, prices)
     floor = usage_of(live, prices, only=channels)
     cost, floor_cost = breakdown(usage, memory, prices), breakdown(floor, memory, prices)
@@ -53,7 +54,7 @@ def run(live: LiveRun, prices: PriceTable, memory: dict[str, int], channels: set
             _per_million(cost.total),
             "USD",
             _per_million(floor_cost.total),
-            "the ingest alone (API call, channel function, one write, one event)",
+            "the ingest alone (API call, channel function, one write; the announcer and one event)",
             f"≤ ${TARGET_USD:g}",
             at_most(cost.total, TARGET_USD),
         )
@@ -113,6 +114,8 @@ def run(live: LiveRun, prices: PriceTable, memory: dict[str, int], channels: set
         f"X-Ray: the default sampling rule at {int(prices.assumptions['monthly_touchpoints']):,} touchpoints a month "
         f"records {usage.traces:.0%} of them.",
         f"Per-country prices taken as assumptions: {', '.join(assumed)}.",
+        "The table's stream: the announcer's invocations, CPU, logs and PutEvents are counted (ingest alone); the "
+        "stream reads Lambda makes for it are not billed by DynamoDB Streams.",
         f"Storage: {usage.stored_bytes:,.0f} bytes per touchpoint stay in the table: "
         f"${storage_usd_per_month(usage, prices):.2f} a month per million touchpoints kept (with PITR).",
     ]

@@ -3,7 +3,8 @@
 Throughput: `ventanilla import FILE --state-dir DIR` (the command itself, in its own process) loads a synthetic
 population's touchpoints into the running stack, each resolved as it is read while the stack plays everything
 downstream. Its rate is set beside the floor any import has: the same touchpoints stored (one conditional
-PutItem, the repository's own) and announced (one PutEvents, to a bus without rules) one by one, same emulator.
+PutItem, the repository's own, marked imported as the import's are, so the table stream's announcer skips them)
+and announced (one PutEvents, to a bus without rules) one by one, same emulator.
 
 Latency: a caller known to the stack phones again; the time from sending `POST /v1/channels/phone/touchpoints`
 to the call appearing on the caller's timeline (`GET /v1/citizens/{id}`, polled, as an operator), beside the
@@ -58,7 +59,7 @@ def _floor_rate(stack: Stack, lines: list[dict[str, Any]]) -> float:
     ]
     started = time.perf_counter()
     for touchpoint in touchpoints:
-        repository.add(touchpoint)
+        repository.add(touchpoint, imported=True)  # as the import's: not announced again from the stream
         publisher.publish(
             [
                 TouchpointRecorded(

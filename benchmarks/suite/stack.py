@@ -151,7 +151,8 @@ class Stack:
             self.runtime.scheduler.stop()
 
     def stop_deliveries(self) -> None:
-        """Events stay in their rule queues (nothing downstream runs): a quiet emulator for ingest alone."""
+        """New touchpoints stay in the table's stream, events in their rule queues (nothing downstream runs): a quiet
+        emulator for the ingest alone."""
         self.stop_schedules()
         if self.runtime.pump is not None:
             self.runtime.pump.stop()

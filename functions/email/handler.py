@@ -87,7 +87,7 @@ def _acknowledge(status: Literal["confirmed", "ignored"]) -> Response[SnsAcknowl
                 (400, "Not an SNS message"),
                 (401, "Missing or wrong basic credentials (answered with a Basic challenge)"),
                 (403, "SES credentials not configured in the channel secrets"),
-                (503, "Subscription not confirmed, or stored but not yet announced: retry"),
+                (503, "Subscription not confirmed, or throttled: retry"),
             )
         },
     },

@@ -171,8 +171,6 @@ def handle_post_request() -> Response[str]:
         language=_language(),
         catalogue=cases.catalogue,
         case_service=cases,
-        touchpoints=cases.touchpoints,
-        publisher=cases.publisher,
         check_key=_key_checker(),
         served_jurisdiction=get_open311_settings().jurisdiction_id,
         correlation_id=logger.get_correlation_id(),

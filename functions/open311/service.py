@@ -1,8 +1,8 @@
 """Open311 GeoReport v2 over the procedure catalogue and cases. Plain Python over ports.
 
 - services: one per catalogue procedure (service_code = procedure id); its attributes are the service definition;
-- POST requests: a client with a valid api_key files a request; it becomes a web touchpoint, then a case opened
-  by that touchpoint (so the case exists before anything reacts to the touchpoint), then TouchpointRecorded;
+- POST requests: a client with a valid api_key files a request; it becomes a web touchpoint stored in the same
+  write as the case it opens, so the table's stream announces it (TouchpointRecorded) only once its case exists;
 - GET requests: a public listing, so each request says only its status and dates, nothing about the person.
 
 Every problem is an `Open311Error` (status and descriptions); the handler renders it in the format asked for.
@@ -36,14 +36,11 @@ from functions.open311.models import (
 from shared.cases.service import CaseService
 from shared.cases.status import status_text
 from shared.catalogue import Catalogue
-from shared.events import EventPublisher
 from shared.exceptions import InvalidTransitionError
 from shared.models.case import REFERENCE_PATTERN, Case
-from shared.models.events import TouchpointRecorded
 from shared.models.procedure import Attribute, Procedure
 from shared.models.touchpoint import CaseRef, Channel, CitizenClaims, DetailValue, Touchpoint
 from shared.repositories.cases import CaseRepository
-from shared.repositories.touchpoints import TouchpointRepository
 
 AGENCY = "Ventanilla"
 MAX_RESULTS = 1000
@@ -277,21 +274,19 @@ def submit_request(
     language: str,
     catalogue: Catalogue,
     case_service: CaseService,
-    touchpoints: TouchpointRepository,
-    publisher: EventPublisher,
     check_key: KeyChecker,
     served_jurisdiction: str | None = None,
     clock: Callable[[], datetime] = _now,
     correlation_id: str | None = None,
 ) -> RequestCreatedOut:
-    """File a service request: the api_key first (403), then every field (400), then store, open, announce."""
+    """File a service request: the api_key first (403), then every field (400), then the touchpoint and its case in
+    one write (announced from the table's stream once both exist)."""
     keys = fields.get("api_key") or []
     client = check_key(keys[0]) if len(keys) == 1 and keys[0] else None
     if client is None:
         raise Open311Error(HTTPStatus.FORBIDDEN, "api_key is not valid")
     form, procedure, attributes = _validated(fields, catalogue, served_jurisdiction)
     touchpoint = _touchpoint(form, client, attributes, language, clock())
-    touchpoints.add(touchpoint)
     try:
         case = case_service.open(
             procedure.id,
@@ -299,21 +294,11 @@ def submit_request(
             channel=Channel.WEB,
             actor=f"open311:{client}",
             language=language,
-            touchpoint_id=touchpoint.touchpoint_id,
+            new_touchpoint=touchpoint,
             correlation_id=correlation_id,
         )
     except InvalidTransitionError as refused:
         raise Open311Error(HTTPStatus.BAD_REQUEST, str(refused)) from refused
-    publisher.publish(
-        [
-            TouchpointRecorded(
-                touchpoint_id=touchpoint.touchpoint_id,
-                channel=Channel.WEB,
-                occurred_at=touchpoint.occurred_at,
-                correlation_id=correlation_id,
-            )
-        ]
-    )
     return RequestCreatedOut(service_request_id=case.reference, service_notice=status_text(case, procedure, language))
 
 

@@ -28,7 +28,6 @@ from typing import Any, Final, Literal
 
 from pydantic import ValidationError
 
-from shared.events import EventPublisher
 from shared.exceptions import DuplicateMismatchError
 from shared.ingest.service import record_touchpoint
 from shared.models.touchpoint import CaseRef, Channel, CitizenClaims, DetailValue, Touchpoint, touchpoint_id_for
@@ -254,16 +253,14 @@ def parse_contact_records(payload: Any) -> ParsedWebhook:
 
 
 def store_stream_record(
-    data: str,
-    repository: TouchpointRepository,
-    publisher: EventPublisher,
-    correlation_id: str | None = None,
+    data: str, repository: TouchpointRepository, correlation_id: str | None = None
 ) -> StreamOutcome:
     """One Kinesis record (base64 JSON of one contact record) -> stored touchpoint.
 
-    A record that is not a usable contact record, or that conflicts with the one already stored (an update of
-    the same contact), can never succeed: it is logged (no personal data) and counted as processed, so it does
-    not block the shard. Failures to store or publish propagate: the batch reports the record for a retry.
+        A record that is not a usable contact record, or that conflicts with the one already stored (an update of
+        the same contact), can never succeed: it is logged (no personal data) and counted as processed, so it does
+        not block the shard. A failure to store propagates: the batch reports the record for a retry. (A stored
+    touchpoint is announced from the table's stream.)
     """
     try:
         ctr = json.loads(base64.b64decode(data, validate=True).decode("utf-8"))
@@ -272,7 +269,7 @@ def store_stream_record(
         logger.warning("contact record skipped", extra={"reason": rejection_reason(error)})
         return "skipped"
     try:
-        outcome = record_touchpoint(touchpoint, repository, publisher, correlation_id=correlation_id)
+        outcome = record_touchpoint(touchpoint, repository, correlation_id=correlation_id)
     except DuplicateMismatchError:
         logger.warning(
             "contact record differs from the stored one; kept the first",

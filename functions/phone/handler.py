@@ -38,7 +38,7 @@ app = ingest.build_ingest_app(
         200: {"description": "Recorded: touchpoint ids accepted or replayed, unusable records by index"},
         400: {"description": "Not JSON, or neither a contact record nor a list of them"},
         403: {"description": "Missing API key or key of another channel"},
-        503: {"description": "Stored but not yet announced, or throttled: retry"},
+        503: {"description": "Throttled: retry (after Retry-After)"},
     },
 )
 @tracer.capture_method
@@ -55,9 +55,7 @@ def _handle_stream(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     outcomes: list[connect.StreamOutcome] = []
 
     def store(record: KinesisStreamRecord) -> None:
-        outcomes.append(
-            connect.store_stream_record(record.kinesis.data, ingest.get_repository(), ingest.get_publisher())
-        )
+        outcomes.append(connect.store_stream_record(record.kinesis.data, ingest.get_repository()))
 
     processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
     response = process_partial_response(event=event, record_handler=store, processor=processor, context=context)

@@ -84,6 +84,10 @@ class DataConstruct(Construct):
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=self.key,
             time_to_live_attribute=TTL_ATTRIBUTE,
+            # The transactional outbox: new raw touchpoints are announced from the stream (infra/stack.py), so a
+            # channel function's one conditional write is all the request path does. New images carry what the
+            # announcer needs; old images are never read.
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
             deletion_protection=config.deletion_protection,
             removal_policy=config.cdk_removal_policy,
         )
@@ -150,6 +154,27 @@ class DataConstruct(Construct):
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=[f"dynamodb:{action}" for action in actions], resource_arns=resources
         )
+
+    def grant_stream_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read the table's stream, as a Lambda event source mapping does (the four actions AWS documents for it,
+        on this table's stream only; CDK's `grant_stream_read` adds ListStreams on `*`). Decrypting the records
+        needs kms:Decrypt on the data key too (`grant_key`)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=[
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            resource_arns=[self.stream_arn],
+        )
+
+    @property
+    def stream_arn(self) -> str:
+        arn = self.table.table_stream_arn
+        assert arn is not None, "the table has a stream"
+        return arn
 
     def grant_audit_writes(self, grantee: iam.IGrantable) -> None:
         """PutItem on the access log's partitions only (`AUDIT#<day>`): a reader may log its views, nothing else."""

@@ -43,6 +43,27 @@ class _EncryptedQueueDestination:
         return lambda_.DestinationConfig(destination=self._queue.queue_arn)
 
 
+@jsii.implements(lambda_.IEventSourceDlq)
+class _EncryptedQueueStreamDlq:
+    """Like `aws_lambda_event_sources.SqsDlq` (a stream mapping's on-failure destination), but grants the function's
+    role only what sending to a KMS-encrypted queue needs (`SqsDlq` adds `kms:ReEncrypt*`, `kms:GenerateDataKey*`)."""
+
+    def __init__(self, queue: sqs.IQueue, key: kms.IKey) -> None:
+        self._queue = queue
+        self._key = key
+
+    def bind(
+        self, target: lambda_.IEventSourceMapping, target_handler: lambda_.IFunction
+    ) -> lambda_.DlqDestinationConfig:
+        iam.Grant.add_to_principal(
+            grantee=target_handler, actions=["sqs:SendMessage"], resource_arns=[self._queue.queue_arn]
+        )
+        iam.Grant.add_to_principal(
+            grantee=target_handler, actions=["kms:GenerateDataKey", "kms:Decrypt"], resource_arns=[self._key.key_arn]
+        )
+        return lambda_.DlqDestinationConfig(destination=self._queue.queue_arn)
+
+
 class EventsConstruct(Construct):
     """One custom bus for every domain event, plus one dead-letter queue for everything that could not be delivered.
 
@@ -81,6 +102,11 @@ class EventsConstruct(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
+
+    def stream_failures(self) -> lambda_.IEventSourceDlq:
+        """Where a stream mapping parks the batches that exhausted their retries: the dead-letter queue (Lambda sends
+        the batch's shard positions, not the records, with the function's role)."""
+        return _EncryptedQueueStreamDlq(self.dead_letter_queue, self._key)
 
     def route(
         self,

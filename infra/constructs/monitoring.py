@@ -20,6 +20,7 @@ SIGNALS = ("ChannelSwitched", "RepeatContact", "CaseStalled", "SlaBreached", "Ca
 SLA_COMPLIANCE_TARGET = 0.9
 REVIEW_GROWTH_PER_DAY = 25
 HIGH_PRIORITY_STALLED = "HighPriorityCaseStalled"
+ANNOUNCEMENT_LAG_MS = 60_000  # a new touchpoint not announced within a minute: the bus or the announcer is failing
 NOTIFICATION_STATES = ("sent", "deferred", "unreachable", "withheld")  # emitted by functions/journeys/handler.py
 PERIOD = Duration.hours(1)
 
@@ -47,7 +48,9 @@ class MonitoringConstruct(Construct):
         key: kms.IKey,
         dead_letter_queue: sqs.IQueue,
         functions: Mapping[str, lambda_.IFunction],
+        announcer: lambda_.IFunction | None = None,
     ) -> None:
+        """`announcer`: the function the table's stream feeds (its iterator age is how late announcements are)."""
         super().__init__(scope, construct_id)
         self.alerts = sns.Topic(
             self, "OperatorAlerts", display_name="Ventanilla operator alerts", master_key=key, enforce_ssl=True
@@ -85,6 +88,25 @@ class MonitoringConstruct(Construct):
             "Events or records were parked after their retries: `ventanilla dlq list` locally, the SQS console in "
             "AWS; fix the cause, then redrive",
         )
+
+        lagging = []
+        if announcer is not None:
+            lag = cloudwatch.Metric(
+                namespace="AWS/Lambda",
+                metric_name="IteratorAge",
+                dimensions_map={"FunctionName": announcer.function_name},
+                statistic="Maximum",
+                period=Duration.minutes(5),
+            )
+            lagging.append(
+                alarm(
+                    "AnnouncementsLagging",
+                    lag,
+                    ANNOUNCEMENT_LAG_MS,
+                    "New touchpoints wait more than a minute in the table's stream to be announced: the announcer's "
+                    "PutEvents keep failing (its batches are retried, then parked in the dead-letter queue)",
+                )
+            )
 
         day = Duration.days(1)
         breaches, steps = _metric("SlaBreached", journeys, period=day), _metric("StepsCompleted", journeys, period=day)
@@ -152,7 +174,9 @@ class MonitoringConstruct(Construct):
         )
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(title="SLA compliance (daily)", left=[compliance], width=8),
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=[dlq, sla, breached, stalled, reviews], width=8),
+            cloudwatch.AlarmStatusWidget(
+                title="Alarms", alarms=[dlq, *lagging, sla, breached, stalled, reviews], width=8
+            ),
             cloudwatch.GraphWidget(title="Function errors", left=errors, width=8),
         )
 

@@ -144,8 +144,15 @@ class CaseService:
         touchpoint_id: str | None = None,
         reference: str | None = None,
         correlation_id: str | None = None,
+        new_touchpoint: Touchpoint | None = None,
     ) -> Case:
-        """Open a case; with `step`, the contact that opens it also completes that (first) step."""
+        """Open a case; with `step`, the contact that opens it also completes that (first) step.
+
+        `new_touchpoint`: a touchpoint not stored yet that opens the case (an Open311 request): stored in the same
+        write as the case, so it is never announced (from the table's stream) before its case exists, and a case
+        that cannot be opened leaves no touchpoint behind. It is also the `touchpoint_id`."""
+        if new_touchpoint is not None:
+            touchpoint_id = new_touchpoint.touchpoint_id
         return self._open(
             procedure_id,
             citizen_id=citizen_id,
@@ -157,6 +164,7 @@ class CaseService:
             touchpoint_id=touchpoint_id,
             reference=reference,
             correlation_id=correlation_id,
+            new_touchpoint=new_touchpoint,
         )[0]
 
     def _open(
@@ -172,6 +180,7 @@ class CaseService:
         touchpoint_id: str | None,
         reference: str | None,
         correlation_id: str | None,
+        new_touchpoint: Touchpoint | None = None,
     ) -> tuple[Case, bool]:
         """`open`, and whether this call opened it (False: the touchpoint had opened it already, e.g. a concurrent
         delivery of the same event)."""
@@ -182,6 +191,9 @@ class CaseService:
             raise InvalidTransitionError(f"{procedure.id} is started in {allowed}, not {channel.value}")
         if touchpoint_id and (existing := self.cases.opened_by(touchpoint_id)):
             return self.get(existing)[0], False
+        raw = None
+        if new_touchpoint is not None:
+            _, raw = self.touchpoints.new_item(new_touchpoint, correlation_id=correlation_id)
         now = self.clock()
         for _ in range(MAX_ATTEMPTS):
             number = reference or self.cases.next_reference(procedure.reference_prefix, now.year)
@@ -198,7 +210,7 @@ class CaseService:
             if documents or step:
                 change = self._apply(change, procedure, step, documents, channel, actor, now, touchpoint_id)
             try:
-                self.cases.create(change, opened_by=touchpoint_id)
+                self.cases.create(change, opened_by=touchpoint_id, new_touchpoint=raw)
             except ConflictError:
                 if touchpoint_id and (existing := self.cases.opened_by(touchpoint_id)):
                     return self.get(existing)[0], False

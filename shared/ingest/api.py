@@ -4,7 +4,9 @@ No `from __future__ import annotations` here: the route signature is built at ru
 channel's request model and Powertools must see the real annotation.
 
 A channel supplies only its request model and a pure adapter (request -> Touchpoint); everything
-else — validation, key check, idempotent store, publish, response — is the same for all eight.
+else — validation, key check, idempotent store, response — is the same for all eight. Nothing is published here:
+the stored touchpoint is announced from the table's stream (shared/ingest/service.py). Only a provider's delivery
+statuses (DeliveryReported) are published by the channels that receive them.
 """
 
 from collections.abc import Callable, Sequence
@@ -46,7 +48,11 @@ def get_repository() -> DynamoDBTouchpointRepository:
 
 @lru_cache(maxsize=1)
 def get_publisher() -> EventBridgePublisher:
-    return EventBridgePublisher(boto3.client("events"), get_ingest_settings().event_bus_name)
+    """The bus, for the delivery statuses providers report (DeliveryReported); only those channels have one."""
+    bus = get_ingest_settings().event_bus_name
+    if bus is None:
+        raise RuntimeError("this channel function publishes no events (no EVENT_BUS_NAME)")
+    return EventBridgePublisher(boto3.client("events"), bus)
 
 
 @lru_cache(maxsize=1)
@@ -61,8 +67,9 @@ def provider_secret(name: str) -> str:
 
 def record_parsed_webhook(channel: Channel, provider: str, parsed: ParsedWebhook) -> Response[WebhookReport]:
     """Store what a verified webhook carried and answer 200 with what happened to each entry."""
+    publisher = get_publisher() if parsed.statuses else None
     report = record_webhook(
-        parsed, get_repository(), get_deliveries(), get_publisher(), correlation_id=logger.get_correlation_id()
+        parsed, get_repository(), get_deliveries(), publisher, correlation_id=logger.get_correlation_id()
     )
     metrics.add_dimension(name="channel", value=channel.value)
     metrics.add_metric(name="TouchpointsAccepted", unit=MetricUnit.Count, value=len(report.accepted))
@@ -111,7 +118,7 @@ def build_ingest_app(
             (409, "Message id reused for different content"),
             (413, "Body over 256 KB"),
             (422, "A field is missing or has the wrong type"),
-            (503, "Stored but not yet announced, or throttled: retry"),
+            (503, "Throttled: retry (after Retry-After)"),
         )
     }
 
@@ -128,9 +135,7 @@ def build_ingest_app(
     @tracer.capture_method
     def handle_post_touchpoint(request: Annotated[request_model, Body()]) -> Response[TouchpointAcceptedResponse]:  # type: ignore[valid-type]
         touchpoint = to_touchpoint(request)
-        outcome = record_touchpoint(
-            touchpoint, get_repository(), get_publisher(), correlation_id=logger.get_correlation_id()
-        )
+        outcome = record_touchpoint(touchpoint, get_repository(), correlation_id=logger.get_correlation_id())
         metrics.add_dimension(name="channel", value=channel.value)
         metrics.add_metric(
             name="TouchpointsAccepted" if outcome.created else "TouchpointsReplayed", unit=MetricUnit.Count, value=1

@@ -1,11 +1,15 @@
-"""Recording a touchpoint: store it once, announce it on the bus. Plain Python over ports."""
+"""Recording a touchpoint: store it once. Plain Python over ports.
+
+Storing is all the request path does. The stored item is the announcement (a transactional outbox): the table's
+stream carries every new raw touchpoint to the announcer (functions/announcer, shared/ingest/announce.py), which
+publishes TouchpointRecorded. A touchpoint is therefore never stored without being announced, and a retried
+delivery, which stores nothing new, announces nothing again.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.events import EventPublisher
-from shared.models.events import TouchpointRecorded
 from shared.models.touchpoint import Touchpoint
 from shared.repositories.touchpoints import TouchpointRepository
 
@@ -17,27 +21,12 @@ class RecordOutcome:
 
 
 def record_touchpoint(
-    touchpoint: Touchpoint,
-    repo: TouchpointRepository,
-    publisher: EventPublisher,
-    correlation_id: str | None = None,
+    touchpoint: Touchpoint, repo: TouchpointRepository, correlation_id: str | None = None
 ) -> RecordOutcome:
-    """Store the touchpoint idempotently and publish TouchpointRecorded.
+    """Store the touchpoint idempotently (one conditional write), with the request's correlation id.
 
-    A retried delivery (same channel message id, same content) stores nothing new. While the
-    touchpoint is not yet resolved the event is published again, so a publish that failed
-    on an earlier attempt is healed by the caller's retry; consumers are idempotent.
+    A retried delivery (same channel message id, same content) stores nothing new and gets the same answer;
+    other content under the same message id raises DuplicateMismatchError.
     """
-    stored, created = repo.add(touchpoint)
-    if created or stored.resolution is None:
-        publisher.publish(
-            [
-                TouchpointRecorded(
-                    touchpoint_id=touchpoint.touchpoint_id,
-                    channel=touchpoint.channel,
-                    occurred_at=touchpoint.occurred_at,
-                    correlation_id=correlation_id,
-                )
-            ]
-        )
+    stored, created = repo.add(touchpoint, correlation_id=correlation_id)
     return RecordOutcome(touchpoint_id=stored.touchpoint_id, created=created)

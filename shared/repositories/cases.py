@@ -15,7 +15,7 @@ a touchpoint is attached or detached, the attachment and the touchpoint's `case_
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -34,7 +34,9 @@ class CaseRepository(Protocol):
     def next_reference(self, prefix: str, year: int) -> str: ...
     def get(self, reference: str) -> Case | None: ...
     def opened_by(self, touchpoint_id: str) -> str | None: ...
-    def create(self, change: CaseChange, opened_by: str | None = None) -> None: ...
+    def create(
+        self, change: CaseChange, opened_by: str | None = None, new_touchpoint: Mapping[str, Any] | None = None
+    ) -> None: ...
     def save(
         self,
         change: CaseChange,
@@ -125,9 +127,14 @@ class DynamoDBCaseRepository:
         item = response.get("Item")
         return str(deserialise(item)["reference"]) if item else None
 
-    def create(self, change: CaseChange, opened_by: str | None = None) -> None:
+    def create(
+        self, change: CaseChange, opened_by: str | None = None, new_touchpoint: Mapping[str, Any] | None = None
+    ) -> None:
         """The new case and its history; with `opened_by`, also the marker that this touchpoint opened it,
-        so a redelivered event finds the case instead of opening a second one (ConflictError)."""
+        so a redelivered event finds the case instead of opening a second one (ConflictError).
+
+        `new_touchpoint`: the opening touchpoint's raw item (`TouchpointRepository.new_item`), stored in the same
+        transaction, already on its case: the table's stream announces it only once its case exists (Open311)."""
         case = change.case
         writes = [transact_put(self._table, _case_item(case), "attribute_not_exists(pk)")]
         writes += [transact_put(self._table, item) for item in _history_items(case.reference, change.history, 0)]
@@ -136,7 +143,7 @@ class DynamoDBCaseRepository:
         if opened_by:
             marker = {"pk": f"CASEOPEN#{opened_by}", "sk": "CASEOPEN", "type": "case_open", "reference": case.reference}
             writes.append(transact_put(self._table, marker, "attribute_not_exists(pk)"))
-            writes += self._attach_writes(case.reference, [(opened_by, "opened")], change)
+            writes += self._attach_writes(case.reference, [(opened_by, "opened")], change, new_touchpoint)
         self._transact(writes)
 
     def save(
@@ -179,7 +186,11 @@ class DynamoDBCaseRepository:
         self._transact(writes)
 
     def _attach_writes(
-        self, reference: str, attach: Sequence[tuple[str, str]], change: CaseChange
+        self,
+        reference: str,
+        attach: Sequence[tuple[str, str]],
+        change: CaseChange,
+        new_touchpoint: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         writes: list[dict[str, Any]] = []
         for touchpoint_id, rule in attach:
@@ -192,6 +203,18 @@ class DynamoDBCaseRepository:
                 "at": change.case.updated_at.isoformat(),
             }
             writes.append(transact_put(self._table, item))
+            if new_touchpoint is not None and new_touchpoint.get("pk") == {"S": f"TP#{touchpoint_id}"}:
+                raw = {**new_touchpoint, "case_reference": {"S": reference}}
+                writes.append(
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": raw,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    }
+                )
+                continue
             writes.append(
                 {
                     "Update": {

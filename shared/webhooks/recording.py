@@ -2,7 +2,8 @@
 
 A webhook is answered 200 whenever it was authentic and readable, even if some entries were unusable: the
 good entries are stored (each once, however often the provider retries), the bad ones reported by index.
-Providers retry 5xx answers and disable endpoints that keep failing, so only a failure to store answers 5xx.
+Providers retry 5xx answers and disable endpoints that keep failing, so only a failure to store answers 5xx (or to
+publish the delivery statuses). Stored touchpoints are announced from the table's stream, not here.
 """
 
 from __future__ import annotations
@@ -63,13 +64,16 @@ def record_webhook(
     parsed: ParsedWebhook,
     touchpoints: TouchpointRepository,
     deliveries: DeliveryRepository,
-    publisher: EventPublisher,
+    publisher: EventPublisher | None,
     correlation_id: str | None = None,
 ) -> WebhookReport:
+    """`publisher`: for the delivery statuses (DeliveryReported); may be None when the webhook carried none."""
+    if parsed.statuses and publisher is None:
+        raise ValueError("delivery statuses are published: a publisher is needed")
     report = WebhookReport(rejected=[RejectedEntry(index=i, reason=r) for i, r in parsed.rejected])
     for index, touchpoint in enumerate(parsed.touchpoints):
         try:
-            outcome = record_touchpoint(touchpoint, touchpoints, publisher, correlation_id=correlation_id)
+            outcome = record_touchpoint(touchpoint, touchpoints, correlation_id=correlation_id)
         except DuplicateMismatchError:  # the provider's message id, reused for other content: keep the others
             report.rejected.append(RejectedEntry(index=index, reason="conflict: message id reused for other content"))
             continue
@@ -77,7 +81,7 @@ def record_webhook(
     for status in parsed.statuses:
         deliveries.record(status)
         report.statuses += 1
-    if parsed.statuses:  # the notifier shows the new state on the citizen's timeline
+    if parsed.statuses and publisher is not None:  # the notifier shows the new state on the citizen's timeline
         publisher.publish(
             [
                 DeliveryReported(

@@ -13,9 +13,11 @@ from aws_cdk.assertions import Match
 from infra.app_builder import cdk_json_context
 from infra.config import (
     ALL_FUNCTIONS,
+    ANNOUNCER_FUNCTION,
     CASES_FUNCTION,
     CHANNEL_SECRET_NAMES,
     CHANNELS,
+    CHANNELS_WITH_DELIVERY_REPORTS,
     CITIZENS_FUNCTION,
     CONTEXT_ENVIRONMENTS,
     CONTEXT_FUNCTION,
@@ -110,7 +112,7 @@ def _integration_function_id(method_props: dict[str, Any]) -> str:
 
 def test_a_function_per_channel_plus_identity_read_stewardship_and_cases(synthesized: Synthesized) -> None:
     assert sorted(_functions(synthesized)) == sorted(ALL_FUNCTIONS)
-    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 10 == 18
+    assert len(ALL_FUNCTIONS) == len(CHANNELS) + 11 == 19
     assert not [r for r in synthesized.resources.values() if r["Type"].startswith("Custom::")]
     assert not synthesized.of_type("AWS::CloudFormation::CustomResource")
 
@@ -162,7 +164,10 @@ def test_environment_variables(synthesized: Synthesized) -> None:
     for channel in CHANNELS:
         env = functions[channel][1]["Properties"]["Environment"]["Variables"]
         assert env["TABLE_NAME"] == {"Ref": table_id}
-        assert env["EVENT_BUS_NAME"] == {"Ref": bus_id}
+        if channel in CHANNELS_WITH_DELIVERY_REPORTS:  # providers' delivery statuses: DeliveryReported
+            assert env["EVENT_BUS_NAME"] == {"Ref": bus_id}
+        else:  # a touchpoint is announced by the announcer, from the table's stream
+            assert "EVENT_BUS_NAME" not in env
         assert env["CHANNEL"] == channel
         assert env["CHANNEL_API_KEY_ID"] == {"Ref": keys[channel]}
     identity_env = functions[IDENTITY_FUNCTION][1]["Properties"]["Environment"]["Variables"]
@@ -174,6 +179,8 @@ def test_environment_variables(synthesized: Synthesized) -> None:
     assert citizens_env["OPERATOR_API_KEY_ID"] == {"Ref": keys[OPERATOR_CLIENT]}
     assert citizens_env["DEFAULT_PHONE_REGION"] == DEV.default_phone_region
     assert "EVENT_BUS_NAME" not in citizens_env
+    announcer_env = functions[ANNOUNCER_FUNCTION][1]["Properties"]["Environment"]["Variables"]
+    assert announcer_env["EVENT_BUS_NAME"] == {"Ref": bus_id} and "TABLE_NAME" not in announcer_env
 
 
 # --- permissions ---------------------------------------------------------------------------------------------------
@@ -182,7 +189,10 @@ def test_environment_variables(synthesized: Synthesized) -> None:
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_channel_permissions(synthesized: Synthesized, channel: str) -> None:
     actions = _actions_of_function(synthesized, channel)
-    assert {"events:PutEvents", "dynamodb:PutItem", "dynamodb:GetItem"} <= actions
+    assert {"dynamodb:PutItem", "dynamodb:GetItem"} <= actions
+    # Only the channels whose providers report deliveries publish (DeliveryReported); no channel announces a
+    # touchpoint (the announcer does, from the table's stream)
+    assert ("events:PutEvents" in actions) is (channel in CHANNELS_WITH_DELIVERY_REPORTS)
     assert {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"} <= actions
     assert not actions & FORBIDDEN_TABLE_ACTIONS
     assert {a for a in actions if a.startswith("dynamodb:")} == {"dynamodb:PutItem", "dynamodb:GetItem"}
@@ -311,7 +321,11 @@ def test_every_method_is_validated_and_routes_are_exactly_these(synthesized: Syn
 def test_connect_contact_records_stream_feeds_the_phone_function_with_a_dlq(synthesized: Synthesized) -> None:
     (stream_id, stream) = next(iter(synthesized.of_type("AWS::Kinesis::Stream").items()))
     assert stream["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS"
-    (mapping,) = synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [
+        m
+        for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [stream_id, "Arn"]}
+    ]
     props = mapping["Properties"]
     assert props["EventSourceArn"] == {"Fn::GetAtt": [stream_id, "Arn"]}
     assert props["FunctionName"] == {"Ref": _function_id(synthesized, "phone")}
@@ -319,6 +333,72 @@ def test_connect_contact_records_stream_feeds_the_phone_function_with_a_dlq(synt
     assert props["BisectBatchOnFunctionError"] is True and props["MaximumRetryAttempts"] == 5
     (queue_id,) = synthesized.of_type("AWS::SQS::Queue")
     assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+
+
+def _announcer_mapping(synthesized: Synthesized) -> dict[str, Any]:
+    (table_id,) = synthesized.of_type("AWS::DynamoDB::Table")
+    (mapping,) = [
+        m["Properties"]
+        for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
+    ]
+    return mapping
+
+
+def test_the_tables_stream_feeds_the_announcer_in_batches_with_retries_and_the_dlq(synthesized: Synthesized) -> None:
+    props = _announcer_mapping(synthesized)
+    assert props["FunctionName"] == {"Ref": _function_id(synthesized, ANNOUNCER_FUNCTION)}
+    assert props["StartingPosition"] == "TRIM_HORIZON"
+    assert props["BatchSize"] == 100
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert 1 <= props["MaximumRetryAttempts"] <= 10 and props["MaximumRecordAgeInSeconds"] == 6 * 3600
+    (queue_id,) = synthesized.of_type("AWS::SQS::Queue")
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+
+
+def test_the_announcer_mapping_lets_through_only_new_raw_touchpoints_not_imported(synthesized: Synthesized) -> None:
+    from tests.streams import a_touchpoint, other_items, raw_item, stream_record
+    from ventanilla_local.streams import record_filter
+
+    (pattern,) = [json.loads(f["Pattern"]) for f in _announcer_mapping(synthesized)["FilterCriteria"]["Filters"]]
+    assert pattern == {
+        "eventName": ["INSERT"],
+        "dynamodb": {
+            "Keys": {"pk": {"S": [{"prefix": "TP#"}]}, "sk": {"S": ["TOUCHPOINT"]}},
+            "NewImage": {"imported": {"BOOL": [{"exists": False}]}},
+        },
+    }
+    # Played with Lambda's semantics (EventBridge patterns on the record) against what the repositories write
+    passes = record_filter((pattern,))
+    touchpoint = raw_item(a_touchpoint())
+    assert passes(stream_record("INSERT", touchpoint, 1))
+    assert not passes(stream_record("MODIFY", touchpoint, 2))  # linked to a citizen, to a case, anonymised
+    assert not passes(stream_record("REMOVE", touchpoint, 3))  # the text's time to live
+    assert not passes(stream_record("INSERT", raw_item(a_touchpoint(), imported=True), 4))  # `ventanilla import`
+    assert not [name for name, item in other_items().items() if passes(stream_record("INSERT", item, 5))]
+
+
+def test_the_announcer_reads_the_stream_publishes_and_parks_nothing_else(synthesized: Synthesized) -> None:
+    actions = _actions_of_function(synthesized, ANNOUNCER_FUNCTION)
+    assert actions == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "events:PutEvents",
+        "sqs:SendMessage",
+    }
+    role_id = _functions(synthesized)[ANNOUNCER_FUNCTION][1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    (table_id,) = synthesized.of_type("AWS::DynamoDB::Table")
+    (stream,) = [s for s in _statements_of_role(synthesized, role_id) if "dynamodb:GetRecords" in s["Action"]]
+    assert stream["Resource"] == {"Fn::GetAtt": [table_id, "StreamArn"]}  # this table's stream, nothing else
 
 
 def test_provider_secrets_start_empty_and_only_provider_channels_read_them(synthesized: Synthesized) -> None:
@@ -432,6 +512,7 @@ def test_table(synthesized: Synthesized) -> None:
                 "KMSMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
             },
             "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+            "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},  # the announcer's outbox
             "TableName": Match.absent(),
         },
     )
@@ -662,6 +743,11 @@ def test_operators_are_alerted_on_parked_events_sla_compliance_and_failing_funct
     assert reviews["Threshold"] == 25
     assert {m.get("Expression") for m in reviews["Metrics"]} >= {"opened - decided"}
     assert len([a for a in alarms if a["Properties"].get("MetricName") == "Errors"]) == len(ALL_FUNCTIONS)
+    # and when new touchpoints wait in the table's stream (the announcer's batches keep failing)
+    (lag,) = [a["Properties"] for a in alarms if a["Properties"].get("MetricName") == "IteratorAge"]
+    announcer_id = _function_id(synthesized, ANNOUNCER_FUNCTION)
+    assert lag["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": announcer_id}}]
+    assert lag["Statistic"] == "Maximum" and lag["Threshold"] == 60_000
     assert len(synthesized.of_type("AWS::CloudWatch::Dashboard")) == 1
 
 

@@ -12,8 +12,8 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -26,7 +26,8 @@ from shared.cases.service import CaseService
 from shared.cases.status import status_text
 from shared.catalogue import Catalogue, get_catalogue
 from shared.config import get_open311_settings
-from shared.models.events import CaseOpened, DomainEvent, TouchpointRecorded
+from shared.exceptions import ConflictError
+from shared.models.events import CaseOpened
 from shared.models.procedure import Attribute, AttributeValue, CaseStatus, Text
 from shared.models.touchpoint import Channel
 from shared.observability import metrics
@@ -52,32 +53,17 @@ PUBLIC_FIELDS = {
 
 
 @dataclass
-class RecordingPublisher(FakePublisher):
-    """Remembers, for each TouchpointRecorded, whether the case that touchpoint opened already existed."""
-
-    cases: FakeCaseRepository | None = None
-    case_existed: dict[str, bool] = field(default_factory=dict)
-
-    def publish(self, events: Sequence[DomainEvent]) -> None:
-        for event in events:
-            if isinstance(event, TouchpointRecorded) and self.cases is not None:
-                reference = self.cases.opened_by(event.touchpoint_id)
-                self.case_existed[event.touchpoint_id] = reference is not None and reference in self.cases.cases
-        super().publish(events)
-
-
-@dataclass
 class World:
     touchpoints: FakeTouchpointRepository
     cases: FakeCaseRepository
-    publisher: RecordingPublisher
+    publisher: FakePublisher
     service: CaseService
 
     @classmethod
     def build(cls, catalogue: Catalogue | None = None) -> World:
         touchpoints = FakeTouchpointRepository()
         cases = FakeCaseRepository(touchpoints=touchpoints)
-        publisher = RecordingPublisher(cases=cases)
+        publisher = FakePublisher()
         service = CaseService(
             cases=cases, touchpoints=touchpoints, catalogue=catalogue or get_catalogue(), publisher=publisher
         )
@@ -444,17 +430,28 @@ def test_post_stores_the_touchpoint_with_claims_and_details(world: World) -> Non
     assert world.cases.history_items[reference][0].actor == "open311:civic-app"
 
 
-def test_touchpoint_recorded_is_published_after_the_case_exists(world: World) -> None:
+def test_the_touchpoint_is_stored_in_the_same_write_as_its_case(world: World) -> None:
     # When a request is filed
     reference = file_request(world)
-    # Then the bus hears CaseOpened, then TouchpointRecorded, and the case existed when the latter was published
-    kinds = [type(e) for e in world.publisher.published]
-    assert kinds == [CaseOpened, TouchpointRecorded]
-    opened, recorded = world.publisher.published
-    assert isinstance(opened, CaseOpened) and opened.reference == reference
-    assert isinstance(recorded, TouchpointRecorded) and recorded.channel is Channel.WEB
-    assert opened.touchpoint_id == recorded.touchpoint_id
-    assert world.publisher.case_existed == {recorded.touchpoint_id: True}
+    # Then the touchpoint came into the store with its case, already on it (the table's stream announces it only
+    # then), and the request itself publishes only CaseOpened: TouchpointRecorded is the announcer's
+    (stored,) = world.touchpoints.items.values()
+    assert stored.case_reference == reference and world.cases.opened_by(stored.touchpoint_id) == reference
+    assert [type(e) for e in world.publisher.published] == [CaseOpened]
+    assert world.touchpoints.imported == set()
+
+
+def test_a_case_that_cannot_be_opened_leaves_no_touchpoint(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the case store refuses every write (a reference taken each time, as after a botched migration)
+    def taken(*args: Any, **kwargs: Any) -> None:
+        raise ConflictError("taken")
+
+    monkeypatch.setattr(world.cases, "create", taken)
+    # When a client files a request
+    with pytest.raises(ConflictError):
+        _submit(world, {name: [value] for name, value in PREDIAL.items()})
+    # Then nothing was stored, so nothing is announced (a retry files it afresh)
+    assert world.nothing_happened()
 
 
 def test_post_xml_and_base64_body_in_english(world: World) -> None:
@@ -648,8 +645,6 @@ def _submit(world: World, fields: dict[str, list[str]]) -> str:
         language="es",
         catalogue=world.service.catalogue,
         case_service=world.service,
-        touchpoints=world.touchpoints,
-        publisher=world.publisher,
         check_key=lambda key: "civic-app" if key == API_KEY else None,
     )
     return created.service_request_id

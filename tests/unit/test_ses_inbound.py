@@ -487,7 +487,8 @@ def test_authenticated_notification_stores_the_touchpoint(world: World) -> None:
     assert (touchpoint.citizen.given_name, touchpoint.citizen.family_name) == ("María Fernanda", "López Ortiz")
     assert touchpoint.case == CaseRef(reference="PRE-2026-000042")
     assert touchpoint.text is not None and touchpoint.text.startswith("Re: Tu trámite PRE-2026-000042\n\nBuenas")
-    assert [e.touchpoint_id for e in world.publisher.published] == [expected_id]
+    assert world.publisher.published == []  # announced from the table's stream
+    assert world.touchpoints.correlation_ids[expected_id]  # with the request's id, for the announcer
 
 
 def test_base64_encoded_request_body_is_read_too(world: World) -> None:
