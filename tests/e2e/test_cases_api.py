@@ -19,10 +19,14 @@ pytestmark = pytest.mark.e2e
 
 
 def post_touchpoint(app: Running, channel: str, body: dict[str, Any]) -> str:
+    """One contact of a person, settled before the test goes on: a person's contacts are days apart, and contacts
+    that arrive together are announced in one batch from the table's stream and resolved side by side (whether a
+    nameless call is theirs depends on their number being known as a mobile first)."""
     response = requests.post(
         f"{app.url}/v1/channels/{channel}/touchpoints", json=body, headers={"x-api-key": app.keys[channel]}, timeout=30
     )
     assert response.status_code == 202, response.text
+    assert requests.get(f"{app.url}/__ventanilla/idle", timeout=120).json()["idle"]
     return str(response.json()["touchpoint_id"])
 
 

@@ -3,13 +3,14 @@ whose TouchpointRecorded reaches identity and the citizen's timeline (the transa
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 import requests
 
-from tests.channels import fresh_body, lookup_query
 from tests.e2e.conftest import Running
+from tests.e2e.test_faults import stranger
 from tests.e2e.test_local_runtime import post, timeline_ids
 
 pytestmark = pytest.mark.e2e
@@ -26,13 +27,14 @@ def table_stream(app: Running) -> dict[str, Any]:
 @pytest.mark.parametrize("channel", ["phone", "messaging", "office"])
 def test_a_post_reaches_the_citizens_timeline_through_the_tables_stream(ventanilla: Running, channel: str) -> None:
     before = table_stream(ventanilla)
-    body = fresh_body(channel)
+    sent = stranger(channel, uuid.uuid4().hex[:6], 1, case=False)  # a new person, found by what the channel knows
+    body = sent.body
     # When a channel system posts a new message
     answer = post(ventanilla, channel, body, ventanilla.keys[channel])
     # Then it is accepted at once (one write), and its touchpoint reaches the person's timeline
     assert answer.status_code == 202, answer.text
     touchpoint_id = answer.json()["touchpoint_id"]
-    assert touchpoint_id in timeline_ids(ventanilla, lookup_query(channel, body), expected=touchpoint_id)
+    assert touchpoint_id in timeline_ids(ventanilla, sent.lookup, expected=touchpoint_id)
     # And it got there through the table's stream: the announcer was handed the new touchpoint
     after = table_stream(ventanilla)
     assert after["delivered"] > before["delivered"]

@@ -8,6 +8,7 @@ same number starts a new, unrelated record.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import subprocess
@@ -219,6 +220,12 @@ def test_rectification_changes_the_record_and_keeps_who_changed_what_and_why(
     person["family_rectified"] = corrected
 
 
+def _binary_text(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def _table_text(app: Running) -> list[str]:
     """Every item of the table, as JSON text (the emulator behind `ventanilla up`)."""
     target = local_target(app.state_dir)
@@ -227,7 +234,8 @@ def _table_text(app: Running) -> list[str]:
     request: dict[str, Any] = {"TableName": target.table_name}
     while True:
         page = dynamodb.scan(**request)
-        items += [json.dumps(i, ensure_ascii=False) for i in page["Items"]]
+        # (binary attributes, e.g. a touchpoint's `cid`, as their base64 text)
+        items += [json.dumps(i, ensure_ascii=False, default=_binary_text) for i in page["Items"]]
         if "LastEvaluatedKey" not in page:
             return items
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
