@@ -188,7 +188,7 @@ class EnvironmentConfig(BaseModel):
     )
     trace_aws_calls: bool = Field(
         default=False,
-        description="Powertools' Tracer (X-Ray SDK) adds a subsegment per AWS call; about 200 ms more per cold start. "
+        description="Powertools' Tracer (X-Ray SDK) adds a subsegment per AWS call; about 150 ms more per cold start. "
         "Off, Lambda's active tracing still records every invocation",
     )
     lambda_memory_mb: int = Field(default=512, ge=128, le=10240)

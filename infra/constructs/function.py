@@ -124,7 +124,7 @@ class VentanillaFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": f"ventanilla-{name}",
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
-                # Off: no X-Ray SDK import (~200 ms per cold start); active tracing stays (shared/observability.py).
+                # Off: no X-Ray SDK import (~150 ms per cold start); active tracing stays (shared/observability.py).
                 "POWERTOOLS_TRACE_DISABLED": "false" if config.trace_aws_calls else "true",
                 # Pydantic scans every installed distribution for plugins at its first model; there are none.
                 "PYDANTIC_DISABLE_PLUGINS": "__all__",
