@@ -7,11 +7,14 @@ loaded — is imported through the real import path (what `ventanilla import` ru
 everything downstream. Per probe touchpoint:
 
 - identity resolution (the import: store, resolve, publish): requests and request units from the metered
-  emulator (caller `import`), CPU of the importing thread;
+  emulator (caller `import`), CPU of the importing thread; and the most requests any one line made (the lines go
+  one at a time, in order, as one file would);
 - case tracking (the `tracker` function, following each CitizenResolved): requests and request units (caller
   `tracker`), CPU of its worker process.
 
-Flat is the target: the same requests at every size and CPU within 1.25x of the smallest size's.
+Flat is the target: the same requests at every size and CPU within 1.25x of the smallest size's. The mean
+requests move when more probe touchpoints find a namesake (a touchpoint without candidates skips their read); the
+most any one touchpoint made shows whether the work per touchpoint is bounded.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from benchmarks.identity.interchange import DEFAULT_SEED
 from benchmarks.suite.bulkload import load_population
 from benchmarks.suite.citizens import citizens
 from benchmarks.suite.figures import Figure, Section, Table, at_most
-from benchmarks.suite.stack import app_id, metered_stack
+from benchmarks.suite.stack import Stack, app_id, metered_stack
 from benchmarks.suite.stats import ratio
+from shared.identity.engine import IdentityEngine
 from ventanilla_local import bulk
 from ventanilla_local.template import TABLE
 
@@ -49,7 +53,27 @@ def probe_lines(probe: int = PROBE) -> list[dict[str, Any]]:
     return generated.touchpoints[:probe]
 
 
-def measure(cdk_out: Path, size: int, probe_path: Path, warmup_path: Path) -> dict[str, Any]:
+def _import_line_by_line(
+    stack: Stack, engine: IdentityEngine, paths: Sequence[Path]
+) -> tuple[bulk.ImportReport, float, float, int]:
+    """The probe through the import, one line at a time, in order (as one file would go): the report, the importing
+    thread's CPU seconds and the wall seconds of the imports alone, and the most requests one line made."""
+    report, cpu, wall, most = bulk.ImportReport(), 0.0, 0.0, 0
+    counted = stack.emulator.readings().count(IMPORT)
+    for path in paths:
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        line = bulk.import_file(path, engine, progress=False)
+        cpu, wall = cpu + time.thread_time() - started_cpu, wall + time.perf_counter() - started
+        report.lines += line.lines
+        report.outcomes.update(line.outcomes)
+        report.errors += line.errors
+        now = stack.emulator.readings().count(IMPORT)
+        most, counted = max(most, int(now - counted)), now
+    report.seconds = wall
+    return report, cpu, wall, most
+
+
+def measure(cdk_out: Path, size: int, probe_paths: Sequence[Path], warmup_path: Path) -> dict[str, Any]:
     with metered_stack(cdk_out, warm=DOWNSTREAM) as stack:
         with app_id(IMPORT):
             engine = bulk.engine_for(bulk.local_target(stack.runtime.state_dir))
@@ -60,9 +84,7 @@ def measure(cdk_out: Path, size: int, probe_path: Path, warmup_path: Path) -> di
         bulk.import_file(warmup_path, engine, progress=False)  # clients, caches, each function's set-up
         stack.runtime.wait_idle(timeout=300)
         before = stack.snapshot()
-        wall, cpu = time.perf_counter(), time.thread_time()
-        report = bulk.import_file(probe_path, engine, progress=False)
-        cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+        report, cpu, wall, most = _import_line_by_line(stack, engine, probe_paths)
         stack.runtime.wait_idle(timeout=600)
         window = stack.snapshot().window(before)
     n = max(report.imported, 1)
@@ -87,7 +109,7 @@ def measure(cdk_out: Path, size: int, probe_path: Path, warmup_path: Path) -> di
         "probe_errors": len(report.errors),
         "outcomes": dict(report.outcomes),
         "import_touchpoints_per_second": round(report.imported / wall, 1) if wall else None,
-        "identity": per_tp(IMPORT, cpu),
+        "identity": {**per_tp(IMPORT, cpu), "most_requests": most},
         "tracker": per_tp(TRACKER, window.cpu_seconds.get(TRACKER, 0.0)),
     }
 
@@ -100,12 +122,12 @@ def _write(path: Path, lines: list[dict[str, Any]]) -> Path:
 def run(cdk_out: Path, sizes: Sequence[int] = SIZES, probe: int = PROBE) -> Section:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as work:
-        probe_path = _write(Path(work) / "probe.jsonl", probe_lines(probe))
+        probe_paths = [_write(Path(work) / f"probe-{n:04d}.jsonl", [line]) for n, line in enumerate(probe_lines(probe))]
         warmup = population.generate(people=population.MIN_PEOPLE, seed=DEFAULT_SEED + 3).touchpoints[:WARMUP]
         warmup_path = _write(Path(work) / "warmup.jsonl", warmup)
         for size in sizes:
             started = time.perf_counter()
-            row = measure(cdk_out, size, probe_path, warmup_path)
+            row = measure(cdk_out, size, probe_paths, warmup_path)
             rows.append(row)
             print(
                 f"  scale {size:>7,} citizens: identity {row['identity']['requests']} req/tp "
@@ -134,6 +156,20 @@ def _section(rows: list[dict[str, Any]]) -> Section:
                     "identical",
                     abs(now["requests"] - then["requests"]) < 0.005,
                 ),
+            ]
+            if part == "identity":
+                section.figures.append(
+                    Figure(
+                        f"{label}: most requests one touchpoint made at {size}",
+                        now["most_requests"],
+                        "requests",
+                        then["most_requests"],
+                        f"at {first['citizens']:,} citizens",
+                        "identical",
+                        now["most_requests"] == then["most_requests"],
+                    )
+                )
+            section.figures += [
                 Figure(
                     f"{label}: read units per touchpoint at {size}",
                     now["read_units"],
@@ -165,6 +201,7 @@ def _section(rows: list[dict[str, Any]]) -> Section:
                 "citizens",
                 "items loaded",
                 "identity req",
+                "identity most req (one tp)",
                 "identity RRU",
                 "identity WRU",
                 "identity CPU ms",
@@ -179,6 +216,7 @@ def _section(rows: list[dict[str, Any]]) -> Section:
                     f"{r['citizens']:,}",
                     f"{r['items_loaded']:,}",
                     r["identity"]["requests"],
+                    r["identity"]["most_requests"],
                     r["identity"]["read_units"],
                     r["identity"]["write_units"],
                     r["identity"]["cpu_ms"],
