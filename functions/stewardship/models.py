@@ -6,10 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.models.citizen import MergeRecord, ReviewTask
+from shared.models.citizen import MergeRecord, Reason, ReviewTask
 
 Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 
 
 class DecideReviewRequest(BaseModel):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.models.touchpoint import CaseRef, Channel, DetailValue
+
+# Why an operator changes what is known about a person (a merge, a split, a rectification, an erasure): kept in
+# the record of the change, so it must say something.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 
 
 class IdentifierKind(StrEnum):

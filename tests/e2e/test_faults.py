@@ -324,6 +324,36 @@ def check_arrived(app: Running, messages: list[Sent], with_case: bool = True, ti
         time.sleep(0.5)
 
 
+@dataclass
+class Recovery:
+    """A fault scenario's outcome: what the fault did, what the pipeline retried and parked, what arrived."""
+
+    counts: dict[str, Any]
+    failed: Counter[str]
+    parked: int
+    redriven: int
+    problems: list[str]
+    accepted: list[Sent]
+    seconds: float
+
+
+def deliver_through_fault(
+    app: Running, messages: list[Sent], provider: str, before: dict[str, dict[str, Any]], failing: Counter[str]
+) -> Recovery:
+    """Deliver the messages while `provider` fails (the channel systems retrying what is refused), then turn the
+    fault off, redrive what was parked, and check every accepted message arrived once."""
+    started = time.monotonic()
+    deliver_all(app, messages)
+    failed = settle(app) - failing
+    set_fault(app, provider, 0)
+    counts = since(before, injected(app), provider)
+    parked_count = parked(app)
+    redriven = redrive(app)
+    problems = check_arrived(app, messages)
+    accepted = [m for m in messages if m.accepted]
+    return Recovery(counts, failed, parked_count, redriven, problems, accepted, time.monotonic() - started)
+
+
 def retried(messages: list[Sent]) -> Counter[int]:
     """The answers that made clients retry (5xx, 429), by status."""
     return Counter(s for m in messages for s in m.statuses if s != 202)
@@ -339,26 +369,19 @@ def test_put_events_failures_whole_and_partial_lose_no_touchpoint(ventanilla: Ru
     before, failing = injected(ventanilla), settle(ventanilla)
     # Given PutEvents fails for every function a third of the time, half of the failures partial (some entries)
     set_fault(ventanilla, "events", -1, rate=0.35, partial=0.5, seed=11)
-    # When 24 new people write over the 8 channels at once, and the channel systems retry what is refused
-    started = time.monotonic()
-    deliver_all(ventanilla, messages)
-    failed = settle(ventanilla) - failing
-    # Then, once the bus works again and what was parked is redriven, every accepted message arrived, once
-    set_fault(ventanilla, "events", 0)
-    counts = since(before, injected(ventanilla), "events")
-    parked_count = parked(ventanilla)
-    redriven = redrive(ventanilla)
-    problems = check_arrived(ventanilla, messages)
-    accepted = [m for m in messages if m.accepted]
+    # When 24 new people write over the 8 channels at once, and the channel systems retry what is refused;
+    # then, once the bus works again and what was parked is redriven, every accepted message arrived, once
+    run_ = deliver_through_fault(ventanilla, messages, "events", before, failing)
+    counts, failed, problems, accepted = run_.counts, run_.failed, run_.problems, run_.accepted
     print(
         f"faults: {counts['failed']} of {counts['calls']} PutEvents calls failed ({counts['partial']} partial: "
         f"{counts['entries_failed']} of {counts['entries']} entries refused; codes {counts['codes']}); "
         f"clients retried {sum(retried(messages).values())} times {dict(retried(messages))}; the event pump and "
         f"the table stream retried {sum(failed.values())} failed deliveries {dict(failed)} (announcer: batches "
-        f"retried from their first unpublished touchpoint), {parked_count} events / stream batches parked, "
-        f"{redriven} redriven; touchpoints {len(messages)} sent, {len(accepted)} "
+        f"retried from their first unpublished touchpoint), {run_.parked} events / stream batches parked, "
+        f"{run_.redriven} redriven; touchpoints {len(messages)} sent, {len(accepted)} "
         f"accepted, {len(accepted) - len({p.split()[0] for p in problems})} stored once, resolved, on one timeline "
-        f"and a case ({time.monotonic() - started:.1f} s)"
+        f"and a case ({run_.seconds:.1f} s)"
     )
     assert counts["failed"] and counts["partial"], "the fault was injected, whole and partial"
     # The bus failing is no longer the caller's problem: every message was accepted at its first POST
@@ -453,24 +476,17 @@ def test_dynamodb_throttling_on_ingest_identity_and_cases_loses_nothing(ventanil
     set_fault(ventanilla, "dynamodb", 12, functions=["identity"], operations=["TransactWriteItems"])
     set_fault(ventanilla, "dynamodb", -1, rate=0.08, functions=["identity", "tracker"])
     # When 16 new people write over the 8 channels at once, and the channel systems retry what is refused
-    started = time.monotonic()
-    deliver_all(ventanilla, messages)
-    failed = settle(ventanilla) - failing
-    set_fault(ventanilla, "dynamodb", 0)
-    counts = since(before, injected(ventanilla), "dynamodb")
-    parked_count = parked(ventanilla)
-    redriven = redrive(ventanilla)
+    run_ = deliver_through_fault(ventanilla, messages, "dynamodb", before, failing)
     # Then every accepted message is stored once, resolved, on its citizen's timeline once and on a case
-    problems = check_arrived(ventanilla, messages)
-    accepted = [m for m in messages if m.accepted]
+    counts, failed, problems, accepted = run_.counts, run_.failed, run_.problems, run_.accepted
     refused = retried(messages)
     print(
         f"faults: {counts['failed']} of {counts['calls']} DynamoDB calls throttled ({counts['codes']}); "
         f"ingest answered {refused.get(503, 0)} x 503 (Retry-After), clients retried; the event pump retried "
-        f"{sum(failed.values())} failed deliveries {dict(failed)}, {parked_count} events parked, {redriven} "
+        f"{sum(failed.values())} failed deliveries {dict(failed)}, {run_.parked} events parked, {run_.redriven} "
         f"redriven; touchpoints {len(messages)} sent, {len(accepted)} accepted, "
         f"{len(accepted) - len({p.split()[0] for p in problems})} stored once, resolved, on one timeline and a case "
-        f"({time.monotonic() - started:.1f} s)"
+        f"({run_.seconds:.1f} s)"
     )
     assert refused[503] and failed["identity"], "throttling reached the channel systems and the event pipeline"
     assert len(accepted) == len(messages)
